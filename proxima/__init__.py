@@ -1,0 +1,1 @@
+"""Proxima: services de proximité des bailleurs sociaux en territoires détendus."""

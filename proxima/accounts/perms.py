@@ -1,0 +1,69 @@
+"""Who may do what. Every view and API endpoint calls one of these predicates.
+
+Data always belongs to one organisation: a predicate first checks that the user
+belongs to it, then that their role allows the action. Querysets are scoped with
+``for_organisation`` as well, so an object of another organisation is never even
+loaded (404), and a role without the right gets a 403.
+"""
+
+from proxima.accounts.enums import OrganisationKind, Role
+
+# Roles of a landlord's own people, who work with its housing stock.
+LANDLORD_STAFF_ROLES = {Role.ADMIN, Role.STAFF, Role.FIELD_AGENT, Role.READ_ONLY}
+# Roles that work with named households. Read-only users (managers, finance) see
+# aggregates and the housing stock only: they have no need to read personal data (RGPD, art. 5.1.c).
+HOUSEHOLD_ROLES = {Role.ADMIN, Role.STAFF, Role.FIELD_AGENT}
+
+
+def _is_member(user, organisation) -> bool:
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and organisation is not None
+        and user.organisation_id == organisation.pk
+    )
+
+
+def is_landlord_user(user) -> bool:
+    """A landlord's staff: the people whose organisation owns sites and households."""
+    return (
+        user.is_authenticated
+        and user.organisation.kind == OrganisationKind.LANDLORD
+        and user.role in LANDLORD_STAFF_ROLES
+    )
+
+
+def can_view_stock(user, organisation) -> bool:
+    """Sites, buildings, dwellings and aggregate figures: every role of the landlord."""
+    return _is_member(user, organisation) and is_landlord_user(user)
+
+
+def can_view_households(user, organisation) -> bool:
+    """Named household records: the landlord's staff who act on them, not read-only users."""
+    return _is_member(user, organisation) and is_landlord_user(user) and user.role in HOUSEHOLD_ROLES
+
+
+def can_record_consent(user, organisation) -> bool:
+    """Consents are collected by staff and field agents, on the phone, at the door or at the bus."""
+    return can_view_households(user, organisation)
+
+
+def can_import(user, organisation) -> bool:
+    """Imports overwrite the housing stock and households: admins and the proximity team only."""
+    return _is_member(user, organisation) and is_landlord_user(user) and user.role in {Role.ADMIN, Role.STAFF}
+
+
+def can_view_audit_log(user, organisation) -> bool:
+    """The audit trail names who read which household: the organisation's admins only."""
+    return _is_member(user, organisation) and user.role == Role.ADMIN
+
+
+def can_manage_users(user, organisation) -> bool:
+    """Creating accounts and changing roles grants access to data: the organisation's admins only."""
+    return _is_member(user, organisation) and user.role == Role.ADMIN
+
+
+def can_manage_own_tokens(user) -> bool:
+    """Any active user may create API tokens: a token carries exactly its owner's rights."""
+    return user.is_authenticated and user.is_active

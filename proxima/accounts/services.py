@@ -1,0 +1,53 @@
+from django.db import transaction
+from django.utils import timezone
+
+from proxima.accounts.models import ApiToken, Organisation, User
+
+
+@transaction.atomic
+def create_organisation(*, slug: str, name: str, kind: str, partner_type: str = "", is_demo: bool = False):
+    organisation = Organisation(slug=slug, name=name, kind=kind, partner_type=partner_type, is_demo=is_demo)
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+@transaction.atomic
+def create_user(
+    *,
+    organisation: Organisation,
+    email: str,
+    role: str,
+    password: str | None = None,
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """Create an account. Without a password the user sets one through the reset link."""
+    user = User(
+        email=User.objects.normalize_email(email).lower(),
+        organisation=organisation,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    return user
+
+
+@transaction.atomic
+def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Return the token and its secret key, which is shown once and never stored."""
+    key = ApiToken.generate_key()
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[4:12], key_hash=ApiToken.hash_key(key))
+    return token, key
+
+
+@transaction.atomic
+def revoke_api_token(*, token: ApiToken) -> None:
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])

@@ -1,0 +1,54 @@
+import sys
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from proxima.accounts import audit
+from proxima.demo.services import DEMO_PASSWORD, build_demo
+from proxima.imports.report_text import summary_lines
+
+
+class Command(BaseCommand):
+    help = (
+        "Construit le bailleur de démonstration (données synthétiques sur des communes réelles de l'Indre "
+        "et du Cher) puis sert l'application sur http://127.0.0.1:8000."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="construire sans lancer le serveur")
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--dwellings", type=int, default=3000)
+        parser.add_argument("--addrport", default="127.0.0.1:8000")
+
+    def handle(self, *args, no_serve, seed, dwellings, addrport, **options):
+        call_command("migrate", verbosity=0, interactive=False)
+        bars = {}
+
+        def progress(step, done, total):
+            bar = bars.get(step)
+            if bar is None:
+                bar = bars[step] = tqdm(desc=f"Démo : {step}", unit=" lignes", file=sys.stderr, total=total)
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        with audit.acting_as(None, "commande : proxima demo"):
+            result = build_demo(seed=seed, dwellings=dwellings, progress=progress)
+        for bar in bars.values():
+            bar.close()
+        for report in (result.stock, result.households):
+            if not report.applied:
+                for issue in report.issues[:20]:
+                    self.stderr.write(str(issue))
+                raise CommandError("La démo n'a pas pu être importée.")
+            for line in summary_lines(report):
+                self.stdout.write(line)
+
+        self.stdout.write("")
+        self.stdout.write(f"Bailleur de démonstration : {result.organisation.name} (données synthétiques)")
+        self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
+        for email, role, org in result.logins:
+            self.stdout.write(f"  {email:<36} {role:<22} {org}")
+        if not no_serve:
+            call_command("serve", addrport=addrport)

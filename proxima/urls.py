@@ -1,0 +1,12 @@
+from django.urls import include, path
+
+from proxima.api import api
+
+urlpatterns = [
+    path("", include("proxima.core.urls")),
+    path("comptes/", include("proxima.accounts.urls")),
+    path("territoire/", include("proxima.territory.urls")),
+    path("menages/", include("proxima.households.urls")),
+    path("imports/", include("proxima.imports.urls")),
+    path("api/", api.urls),
+]

@@ -1,0 +1,36 @@
+import pytest
+from django.conf import settings
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Every test database holds the real reference data (communes, zonage, France services)."""
+    from proxima.territory.reference import load_reference_data
+
+    with django_db_blocker.unblock():
+        load_reference_data()
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher_and_tmp_var(settings, tmp_path):
+    # Argon2 is deliberately slow; the hasher itself is tested in tests/accounts/test_auth.py.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def landlord():
+    from tests.accounts.factories import OrganisationFactory
+
+    return OrganisationFactory(slug="hlm-a", name="HLM A")
+
+
+@pytest.fixture
+def other_landlord():
+    from tests.accounts.factories import OrganisationFactory
+
+    return OrganisationFactory(slug="hlm-b", name="HLM B")
+
+
+def pytest_report_header(config):
+    return f"database: {settings.DATABASES['default']['ENGINE']}"
