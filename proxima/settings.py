@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # serves the API docs' assets locally instead of from a CDN
     "axes",
     "django_tasks",
     "django_tasks_db",
@@ -180,6 +181,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is missing
 MEDIA_ROOT = VAR_DIR / "media"  # uploaded import files: never served over HTTP
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

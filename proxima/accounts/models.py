@@ -66,6 +66,10 @@ class Organisation(models.Model):
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
+    def get_queryset(self):
+        # Every page needs the user's organisation (permissions, menu): load it with the user.
+        return super().get_queryset().select_related("organisation")
+
     def create_user(self, email, password=None, **fields):
         if not email:
             raise ValueError("Expected an e-mail address.")

@@ -1,6 +1,20 @@
+from proxima.accounts import perms
+
+
 def organisation(request):
-    """Expose the user's organisation, and whether its data is synthetic, to every page."""
+    """The user's organisation, whether its data is synthetic, and what the menu may show."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"organisation": None, "is_demo_data": False}
-    return {"organisation": user.organisation, "is_demo_data": user.organisation.is_demo}
+        return {"organisation": None, "is_demo_data": False, "can": {}}
+    org = user.organisation
+    return {
+        "organisation": org,
+        "is_demo_data": org.is_demo,
+        "can": {
+            "view_stock": perms.can_view_stock(user, org),
+            "view_households": perms.can_view_households(user, org),
+            "import": perms.can_import(user, org),
+            "view_audit_log": perms.can_view_audit_log(user, org),
+            "manage_users": perms.can_manage_users(user, org),
+        },
+    }

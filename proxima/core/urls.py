@@ -1,2 +1,8 @@
+from django.urls import path
+
+from proxima.core import views
+
 app_name = "core"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -282,7 +282,13 @@ def _composition(rng: random.Random, age: int, kind: str, year: int, last_name: 
         children = min(rooms - 1, rng.choices([0, 1, 2, 3, 4], weights=[15, 35, 30, 15, 5])[0])
         for _ in range(children):
             child_age = rng.randint(0, max(0, min(age - 18, 24)))
-            persons.append(_person(rng, last_name, year - child_age, rng.choice("FM"), "child", False, True))
+            child = _person(rng, last_name, year - child_age, rng.choice("FM"), "child", False, True)
+            # Two children of the same name and year would be one person to the import: draw again.
+            while any(
+                (p["first_name"], p["birth_year"]) == (child["first_name"], child["birth_year"]) for p in persons
+            ):
+                child["first_name"] = rng.choice(first_names_for(child["birth_year"], rng.choice("FM")))
+            persons.append(child)
     return persons
 
 

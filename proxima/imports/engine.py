@@ -8,6 +8,7 @@ importing the same file twice finds every row unchanged the second time.
 """
 
 import abc
+import contextlib
 import datetime as dt
 import itertools
 from collections.abc import Callable
@@ -175,8 +176,10 @@ def run_import(
 
     importer = importer_class(organisation=organisation, today=today, file=display_name, layout=layout)
     total = table.estimated_rows
+    # A dry run writes nothing, so it takes no transaction: it must not hold SQLite's write lock
+    # while a long file is checked.
     try:
-        with transaction.atomic():
+        with contextlib.nullcontext() if dry_run else transaction.atomic():
             rows_iter = iter(table)
             while chunk := list(itertools.islice(rows_iter, chunk_size)):
                 _process_chunk(importer, chunk, layout, mapping, report, dry_run=dry_run)

@@ -5,12 +5,12 @@ row that names the same site or building. Rows are upserted by the landlord's ow
 references (site, building, dwelling), so the import can be repeated after each export.
 """
 
-import math
 from decimal import Decimal
 
 from proxima.imports import schema as s
 from proxima.imports.engine import Importer, ImportReport, Row
 from proxima.territory.enums import DwellingStatus, Financing, LocationPrecision
+from proxima.territory.geo import distance_km
 from proxima.territory.models import Building, Commune, Dwelling, Site
 
 # A site more than this far from its commune's centre is almost surely a data error
@@ -92,14 +92,6 @@ COLUMNS = [
 ]
 
 SITE_FIELDS = ("site_name", "site_address", "commune_code", "latitude", "longitude")
-
-
-def distance_km(lat1, lon1, lat2, lon2) -> float:
-    """Great-circle distance (haversine, mean Earth radius 6371 km)."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = phi2 - phi1, math.radians(lon2 - lon1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * 6371 * math.asin(math.sqrt(a))
 
 
 class StockImporter(Importer):

@@ -1,0 +1,157 @@
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from proxima.accounts import audit, perms
+from proxima.accounts.enums import AuditAction
+from proxima.core.decorators import require
+from proxima.core.exports import FORMATS, ExportColumn, export_response
+from proxima.core.lists import paginate, querystring_without
+from proxima.households import services
+from proxima.households.forms import ConsentForm, HouseholdFilterForm
+from proxima.households.models import Consent, Household, Person
+from proxima.territory.models import Site
+
+# The list and its export show no names: a lease reference, a dwelling and figures. The names
+# are on the household's page, whose every reading is audited.
+HOUSEHOLD_EXPORT = [
+    ExportColumn("référence du bail", lambda h: h.reference),
+    ExportColumn("logement", lambda h: h.dwelling.reference),
+    ExportColumn("résidence", lambda h: h.dwelling.building.site.name),
+    ExportColumn("commune", lambda h: h.dwelling.building.site.commune.name),
+    ExportColumn("date d'entrée", lambda h: h.move_in_date),
+    ExportColumn("personnes", lambda h: h.persons_count),
+    ExportColumn("loyer (€)", lambda h: h.rent),
+    ExportColumn("charges (€)", lambda h: h.charges),
+    ExportColumn("impayé (€)", lambda h: h.arrears_amount),
+    ExportColumn("mois d'impayés", lambda h: h.arrears_months),
+    ExportColumn("voiture", lambda h: h.has_car),
+    ExportColumn("canal de contact", lambda h: h.get_contact_channel_display()),
+]
+
+
+def _filtered_households(request, form):
+    households = (
+        Household.objects.for_organisation(request.user.organisation)
+        .select_related("dwelling__building__site__commune")
+        .with_persons_count()
+    )
+    site = None
+    if form.is_valid():
+        data = form.cleaned_data
+        if q := data["q"]:
+            households = households.filter(reference__icontains=q)
+        if data["commune"]:
+            households = households.filter(dwelling__building__site__commune_id=data["commune"])
+        if data["in_arrears"] == "oui":
+            households = households.in_arrears()
+        elif data["in_arrears"] == "non":
+            households = households.filter(arrears_amount=0)
+        if data["has_car"] in ("oui", "non"):
+            households = households.filter(has_car=data["has_car"] == "oui")
+        elif data["has_car"] == "inconnu":
+            households = households.filter(has_car__isnull=True)
+        if data["site"]:
+            site = get_object_or_404(Site.objects.for_organisation(request.user.organisation), pk=data["site"])
+            households = households.filter(dwelling__building__site=site)
+    return households.order_by("reference", "pk"), site
+
+
+@require(perms.can_view_households)
+def household_list(request):
+    form = HouseholdFilterForm(request.GET or None)
+    households, site = _filtered_households(request, form)
+    org = request.user.organisation
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        audit.record(
+            action=AuditAction.EXPORT,
+            organisation_id=org.pk,
+            target_type="households.Household",
+            target_repr="liste des ménages",
+            details={"format": fmt, "filters": request.GET.dict(), "count": households.count()},
+        )
+        return export_response(fmt, "menages", HOUSEHOLD_EXPORT, households)
+    page = paginate(request, households)
+    audit.record(
+        action=AuditAction.LIST,
+        organisation_id=org.pk,
+        target_type="households.Household",
+        target_repr="liste des ménages",
+        details={"ids": [h.pk for h in page], "filters": request.GET.dict()},
+    )
+    return render(
+        request,
+        "households/household_list.html",
+        {"form": form, "site": site, "page": page, "query": querystring_without(request, "page", "format")},
+    )
+
+
+def _get_household(request, pk):
+    return get_object_or_404(
+        Household.objects.for_organisation(request.user.organisation).select_related(
+            "dwelling__building__site__commune"
+        ),
+        pk=pk,
+    )
+
+
+@require(perms.can_view_households)
+def household_detail(request, pk):
+    household = get_object_or_404(
+        Household.objects.for_organisation(request.user.organisation)
+        .select_related("dwelling__building__site__commune")
+        .prefetch_related(
+            Prefetch("persons", queryset=Person.objects.order_by("role", "birth_year")),
+            Prefetch("consents", queryset=Consent.objects.select_related("recorded_by")),
+        ),
+        pk=pk,
+    )
+    audit.record_read(household, user=request.user, source=f"{request.method} {request.path}")
+    return render(
+        request,
+        "households/household_detail.html",
+        {
+            "household": household,
+            "today": dt.date.today(),
+            "consent_form": ConsentForm(),
+            "can_record_consent": perms.can_record_consent(request.user, request.user.organisation),
+        },
+    )
+
+
+@require(perms.can_record_consent)
+@require_POST
+def consent_create(request, pk):
+    household = _get_household(request, pk)
+    form = ConsentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.record_consent(household=household, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Consentement enregistré.")
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label} : {' '.join(errors)}")
+    return redirect("households:detail", pk=household.pk)
+
+
+@require(perms.can_record_consent)
+@require_POST
+def consent_withdraw(request, pk, consent_pk):
+    household = _get_household(request, pk)
+    consent = get_object_or_404(household.consents, pk=consent_pk)
+    try:
+        services.withdraw_consent(consent=consent, on=dt.date.today())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Retrait du consentement enregistré.")
+    return redirect("households:detail", pk=household.pk)
