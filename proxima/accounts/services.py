@@ -1,5 +1,10 @@
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from proxima.accounts.models import ApiToken, Organisation, User
 
@@ -51,3 +56,16 @@ def create_api_token(*, user: User, name: str) -> tuple[ApiToken, str]:
 def revoke_api_token(*, token: ApiToken) -> None:
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+
+
+def send_invitation(*, user: User, request) -> None:
+    """E-mail a new user the link to choose their password (the password-reset link, valid 3 days)."""
+    context = {
+        "email": user.email,
+        "protocol": "https" if request.is_secure() else "http",
+        "domain": request.get_host(),
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    subject = render_to_string("accounts/emails/invitation_subject.txt", context).strip()
+    send_mail(subject, render_to_string("accounts/emails/invitation.txt", context), None, [user.email])

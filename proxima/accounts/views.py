@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
@@ -89,14 +88,7 @@ def user_create(request):
             first_name=form.cleaned_data["first_name"],
             last_name=form.cleaned_data["last_name"],
         )
-        # The new user chooses a password through the reset link sent to them.
-        reset = PasswordResetForm({"email": user.email})
-        if reset.is_valid():
-            reset.save(
-                request=request,
-                email_template_name="accounts/emails/invitation.txt",
-                subject_template_name="accounts/emails/invitation_subject.txt",
-            )
+        services.send_invitation(user=user, request=request)
         messages.success(request, f"Compte créé pour {user.email} : une invitation lui a été envoyée.")
         return redirect("accounts:user_list")
     return render(request, "accounts/user_form.html", {"form": form})
@@ -105,9 +97,10 @@ def user_create(request):
 @require(perms.can_manage_users)
 def user_update(request, pk):
     user = get_object_or_404(User, pk=pk, organisation=request.user.organisation)
+    role_before = user.role  # the form writes the posted values onto the instance while validating
     form = UserForm(request.POST or None, instance=user, organisation=request.user.organisation)
     if request.method == "POST" and form.is_valid():
-        if user == request.user and (not form.cleaned_data["is_active"] or form.cleaned_data["role"] != user.role):
+        if user == request.user and (not form.cleaned_data["is_active"] or form.cleaned_data["role"] != role_before):
             messages.error(request, "Vous ne pouvez ni désactiver votre propre compte ni changer votre rôle.")
         else:
             form.save()
