@@ -37,13 +37,15 @@ def _cell(value):
 
 def _csv_text(value) -> str:
     value = _cell(value)
-    if isinstance(value, Decimal):
-        return str(value).replace(".", ",")
+    if isinstance(value, Decimal | float):
+        return str(value).replace(".", ",")  # French spreadsheets read a decimal comma
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M:%S")
     if isinstance(value, dt.date):
         return value.strftime("%d/%m/%Y")
     text = str(value)
-    # Cells starting with these characters would run as formulas in a spreadsheet (CSV injection).
-    if text[:1] in ("=", "+", "-", "@") and not _is_number(text):
+    # Cells starting with these characters would run as formulas in a spreadsheet (CSV injection, OWASP).
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
         text = "'" + text
     return text
 

@@ -112,6 +112,8 @@ FINANCINGS = [("PLUS", 0.70, 5.90), ("PLAI", 0.18, 5.30), ("PLS", 0.10, 7.90), (
 # Age bands of the reference person: (low, high, share). 30 % aged 65 or more.
 AGE_BANDS = [((19, 29), 0.10), ((30, 44), 0.22), ((45, 64), 0.38), ((65, 74), 0.15), ((75, 97), 0.15)]
 
+MIN_SITE_SIZE = 2  # dwellings
+
 # ARCEP reserves these ranges for works of fiction: no real subscriber can be reached.
 FICTION_MOBILE = "063998"
 FICTION_LANDLINE = "026191"
@@ -131,15 +133,17 @@ class DemoParams:
     """What to generate. ``dwellings`` is a target; the result is within a few percent of it."""
 
     dwellings: int = 3000
-    sites: int = 90
+    sites: int | None = None  # default: one site per ~33 dwellings, between 1 and 120
     today: dt.date = dt.date(2026, 11, 1)
     reference_prefix: str = "DEMO"
 
     def __post_init__(self):
         if self.dwellings < 10:
             raise ValueError("Expected dwellings >= 10.")
-        if not 1 <= self.sites <= self.dwellings:
-            raise ValueError("Expected 1 <= sites <= dwellings.")
+        if self.sites is None:
+            object.__setattr__(self, "sites", max(1, min(120, self.dwellings // 33)))
+        if not 1 <= self.sites <= self.dwellings // MIN_SITE_SIZE:
+            raise ValueError(f"Expected 1 <= sites <= dwellings / {MIN_SITE_SIZE}.")
 
 
 @dataclass(frozen=True)
@@ -186,7 +190,7 @@ def choose_sites(communes: list[CommuneInfo], params: DemoParams, rng: random.Ra
     # Dwellings per site grow with the commune: blocks of flats in towns, a few houses in villages.
     weights = [math.sqrt(c.population) * rng.uniform(0.6, 1.4) for c in chosen]
     total = sum(weights)
-    sizes = [max(4, round(params.dwellings * w / total)) for w in weights]
+    sizes = [max(MIN_SITE_SIZE, round(params.dwellings * w / total)) for w in weights]
     return list(zip(chosen, sizes, strict=True))
 
 
@@ -265,30 +269,22 @@ def _composition(rng: random.Random, age: int, kind: str, year: int, last_name: 
     if rooms == 1 or rng.random() < alone_share:
         return [ref]
     persons = [ref]
+
+    def add(person):
+        # Two members with the same name and birth year would be one person to the import: draw again.
+        while any((p["first_name"], p["birth_year"]) == (person["first_name"], person["birth_year"]) for p in persons):
+            person["first_name"] = rng.choice(first_names_for(person["birth_year"], rng.choice("FM")))
+        persons.append(person)
+
     if rng.random() < (0.55 if age >= 45 else 0.6):
         spouse_age = max(19, age + rng.randint(-5, 5))
-        persons.append(
-            _person(
-                rng,
-                last_name,
-                year - spouse_age,
-                "M" if sex == "F" else "F",
-                "spouse",
-                rng.random() < 0.5,
-                spouse_age < 70,
-            )
-        )
+        spouse_sex = "M" if sex == "F" else "F"
+        add(_person(rng, last_name, year - spouse_age, spouse_sex, "spouse", rng.random() < 0.5, spouse_age < 70))
     if age < 60:
         children = min(rooms - 1, rng.choices([0, 1, 2, 3, 4], weights=[15, 35, 30, 15, 5])[0])
         for _ in range(children):
             child_age = rng.randint(0, max(0, min(age - 18, 24)))
-            child = _person(rng, last_name, year - child_age, rng.choice("FM"), "child", False, True)
-            # Two children of the same name and year would be one person to the import: draw again.
-            while any(
-                (p["first_name"], p["birth_year"]) == (child["first_name"], child["birth_year"]) for p in persons
-            ):
-                child["first_name"] = rng.choice(first_names_for(child["birth_year"], rng.choice("FM")))
-            persons.append(child)
+            add(_person(rng, last_name, year - child_age, rng.choice("FM"), "child", False, True))
     return persons
 
 

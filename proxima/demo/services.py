@@ -108,7 +108,7 @@ def ensure_organisations_and_users() -> tuple[Organisation, list]:
 
 
 def build_demo(
-    *, seed: int = 0, dwellings: int = 3000, sites: int = 90, today: dt.date | None = None, progress=None
+    *, seed: int = 0, dwellings: int = 3000, sites: int | None = None, today: dt.date | None = None, progress=None
 ) -> DemoResult:
     """Build or refresh the demo. ``progress(step, done, total)`` reports the imports' progress."""
     load_reference_data()

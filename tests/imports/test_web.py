@@ -15,6 +15,13 @@ from tests.imports.conftest import DATA
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _keep_test_connection(monkeypatch):
+    # The worker closes connections between tasks; in a test that would end the test's transaction
+    # (PostgreSQL; SQLite's in-memory test database is never closed).
+    monkeypatch.setattr("django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None)
+
+
 def run_worker():
     """Run the queued background tasks as the real worker would (database backend)."""
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", verbosity=0)
