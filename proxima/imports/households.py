@@ -5,11 +5,13 @@ lease reference; persons by (lease, last name, first name, birth year). A person
 household in the file who is no longer listed has left: they are removed.
 """
 
+import struct
 from decimal import Decimal
 
 from proxima.households.enums import ContactChannel, PersonRole
 from proxima.households.models import Household, Person
 from proxima.imports import schema as s
+from proxima.imports.bulk import insert_rows, update_rows, upsert_by_reference
 from proxima.imports.engine import Importer, ImportReport, Row
 from proxima.territory.models import Dwelling
 
@@ -101,6 +103,20 @@ HOUSEHOLD_FIELDS = (
 PERSON_FIELDS = ("first_name", "last_name", "birth_year", "role", "phone")
 
 
+_FINGERPRINT = struct.Struct(f"{len(HOUSEHOLD_FIELDS)}I")
+
+
+def fingerprint(values) -> bytes:
+    """32 bits of the hash of each value, packed: tells which column differs between two rows, in 32 bytes."""
+    return _FINGERPRINT.pack(*(hash(v) & 0xFFFFFFFF for v in values))
+
+
+def first_difference(a: bytes, b: bytes) -> int:
+    return next(
+        i for i, (x, y) in enumerate(zip(_FINGERPRINT.unpack(a), _FINGERPRINT.unpack(b), strict=True)) if x != y
+    )
+
+
 def person_key(first_name: str, last_name: str, birth_year) -> tuple:
     """Who a person is across imports: spelling of case and accents does not matter."""
     return (s.normalise(last_name), s.normalise(first_name), birth_year)
@@ -109,30 +125,37 @@ def person_key(first_name: str, last_name: str, birth_year) -> tuple:
 class HouseholdImporter(Importer):
     kind = "households"
     columns = COLUMNS
+    models = (Household, Person)
 
+    # State kept across chunks is what duplicate and consistency checks need, and no more: hashes
+    # and line numbers rather than rows, so memory grows by about a hundred bytes per household.
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.dwelling_ids: dict[str, int] = {}
-        self.household_first: dict[str, tuple] = {}  # lease -> (values, line)
-        self.dwelling_lease: dict[str, str] = {}
-        self.person_lines: dict[tuple, int] = {}
-        self.household_ids: dict[str, int] = {}
-        self.preexisting_households: set[int] = set()
+        self.dwelling_ids: dict[str, int] = {}  # the current chunk's dwellings
+        # lease -> [fingerprint of its values, first line, id, existed before (None until written)]
+        self.leases: dict[str, tuple] = {}
+        self.dwelling_lease: dict[int, str] = {}  # dwelling id -> lease, one lease per dwelling
+        self.person_lines: dict[int, int] = {}  # hash of (lease, person key) -> line
         self.seen_person_ids: set[int] = set()
+        # Persons created by this import have larger ids: only older ones can have left their household.
+        self.last_person_id = Person.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
     def prepare(self, rows: list[Row]) -> None:
-        wanted = {r.data["dwelling_reference"] for r in rows} - self.dwelling_ids.keys()
+        # Only this chunk's dwellings: a cache over the whole file would grow with it.
+        self.dwelling_ids = {}
+        wanted = {r.data["dwelling_reference"] for r in rows}
         if wanted:
             self.dwelling_ids.update(
-                Dwelling.objects.filter(organisation=self.organisation, reference__in=wanted).values_list(
-                    "reference", "id"
-                )
+                Dwelling.objects.filter(organisation=self.organisation, reference__any_of=list(wanted))
+                .order_by()
+                .values_list("reference", "id")
             )
 
     def check(self, row: Row) -> list:
         d = row.data
         issues = []
-        if d["dwelling_reference"] not in self.dwelling_ids:
+        dwelling_id = self.dwelling_ids.get(d["dwelling_reference"])
+        if dwelling_id is None:
             issues.append(
                 self.issue(
                     row,
@@ -144,10 +167,7 @@ class HouseholdImporter(Importer):
         if d["arrears_months"] and not d["arrears_amount"]:
             issues.append(
                 self.issue(
-                    row,
-                    "arrears_months",
-                    "0 quand le montant impayé est nul",
-                    "mois d'impayés sans montant impayé",
+                    row, "arrears_months", "0 quand le montant impayé est nul", "mois d'impayés sans montant impayé"
                 )
             )
         if d["birth_year"] is not None and d["birth_year"] > self.today.year:
@@ -156,43 +176,41 @@ class HouseholdImporter(Importer):
             return issues
 
         lease = d["lease_reference"]
-        values = tuple(d[f] for f in HOUSEHOLD_FIELDS)
-        first = self.household_first.get(lease)
-        if first is None:
-            other = self.dwelling_lease.get(d["dwelling_reference"])
+        values_hash = fingerprint([d[f] for f in HOUSEHOLD_FIELDS])
+        known = self.leases.get(lease)
+        if known is None:
+            other = self.dwelling_lease.get(dwelling_id)
             if other is not None:
                 return [
                     self.issue(
                         row,
                         "dwelling_reference",
                         "un seul bail par logement dans le fichier",
-                        f"logement déjà occupé par le bail {other} (ligne {self.household_first[other][1]})",
+                        f"logement déjà occupé par le bail {other} (ligne {self.leases[other][1]})",
                     )
                 ]
-            self.household_first[lease] = (values, row.line)
-            self.dwelling_lease[d["dwelling_reference"]] = lease
-        elif first[0] != values:
-            field = next(f for f, a, b in zip(HOUSEHOLD_FIELDS, first[0], values, strict=True) if a != b)
+            self.leases[lease] = (values_hash, row.line, None, None)
+            self.dwelling_lease[dwelling_id] = lease
+        elif known[0] != values_hash:
+            field = HOUSEHOLD_FIELDS[first_difference(known[0], values_hash)]
             return [
                 self.issue(
                     row,
                     field,
-                    f"la même valeur qu'à la ligne {first[1]} pour le bail {lease}",
+                    f"la même valeur qu'à la ligne {known[1]} pour le bail {lease}",
                     "valeur différente pour le même bail",
                 )
             ]
-        key = (lease, *person_key(d["first_name"], d["last_name"], d["birth_year"]))
-        seen = self.person_lines.get(key)
+        d["person_key"] = person_key(d["first_name"], d["last_name"], d["birth_year"])
+        key_hash = hash((lease, d["person_key"]))
+        seen = self.person_lines.get(key_hash)
         if seen is not None:
             return [
                 self.issue(
-                    row,
-                    "last_name",
-                    "une seule ligne par personne et par bail",
-                    f"personne déjà vue ligne {seen}",
+                    row, "last_name", "une seule ligne par personne et par bail", f"personne déjà vue ligne {seen}"
                 )
             ]
-        self.person_lines[key] = row.line
+        self.person_lines[key_hash] = row.line
         return []
 
     def write(self, rows: list[Row], report: ImportReport, *, apply: bool) -> None:
@@ -200,90 +218,70 @@ class HouseholdImporter(Importer):
         self._write_persons(rows, report, apply=apply)
 
     def _write_households(self, rows, report, *, apply):
-        counts = report.count("households")
         wanted = {}
         for row in rows:
             lease = row.data["lease_reference"]
-            if lease not in self.household_ids and lease not in wanted:
+            if self.leases[lease][3] is None and lease not in wanted:
                 d = row.data
                 wanted[lease] = {
                     "dwelling_id": self.dwelling_ids[d["dwelling_reference"]],
-                    **{f: d[f] for f in HOUSEHOLD_FIELDS if f != "dwelling_reference"},
+                    **{f: d[f] for f in HOUSEHOLD_FIELDS[1:]},
                 }
-        if not wanted:
-            return
-        fields = list(next(iter(wanted.values())))
-        existing = {
-            r["reference"]: r
-            for r in Household.objects.filter(organisation=self.organisation, reference__in=wanted).values(
-                "id", "reference", *fields
-            )
-        }
-        to_create, to_update = [], []
-        for lease, values in wanted.items():
-            current = existing.get(lease)
-            if current is None:
-                to_create.append(Household(organisation=self.organisation, reference=lease, **values))
-                continue
-            self.household_ids[lease] = current["id"]
-            self.preexisting_households.add(current["id"])
-            if any(current[f] != v for f, v in values.items()):
-                to_update.append(Household(id=current["id"], **values))
-            else:
-                counts.unchanged += 1
-        counts.created += len(to_create)
-        counts.updated += len(to_update)
-        if apply:
-            for household in Household.objects.bulk_create(to_create, batch_size=1000):
-                self.household_ids[household.reference] = household.pk
-            if to_update:
-                Household.objects.bulk_update(to_update, fields, batch_size=1000)
-        else:
-            # Not written: remember the lease as handled, with no id, so later chunks do not count it again.
-            self.household_ids.update((h.reference, None) for h in to_create)
+        ids, existing = upsert_by_reference(
+            Household, self.organisation, wanted, report.count("households"), apply=apply
+        )
+        for lease, pk in ids.items():
+            values_hash, line, _, _ = self.leases[lease]
+            self.leases[lease] = (values_hash, line, pk, lease in existing)
 
     def _write_persons(self, rows, report, *, apply):
         counts = report.count("persons")
-        household_ids = {self.household_ids.get(r.data["lease_reference"]) for r in rows} & self.preexisting_households
+        # Only households that existed before the import can already have persons.
+        preexisting = {state[2] for state in (self.leases[r.data["lease_reference"]] for r in rows) if state[3]}
         existing = {}
-        if household_ids:
-            for p in Person.objects.filter(household_id__in=household_ids).values(
-                "id", "household_id", *PERSON_FIELDS
+        if preexisting:
+            for p in (
+                Person.objects.filter(household_id__any_of=list(preexisting))
+                .order_by()
+                .values_list("id", "household_id", *PERSON_FIELDS)
             ):
-                existing[(p["household_id"], *person_key(p["first_name"], p["last_name"], p["birth_year"]))] = p
+                existing[(p[1], person_key(p[2], p[3], p[4]))] = p
         to_create, to_update = [], []
         for row in rows:
             d = row.data
-            household_id = self.household_ids.get(d["lease_reference"])
-            values = {f: d[f] for f in PERSON_FIELDS}
-            current = existing.get((household_id, *person_key(d["first_name"], d["last_name"], d["birth_year"])))
+            household_id = self.leases[d["lease_reference"]][2]
+            values = tuple(d[f] for f in PERSON_FIELDS)
+            current = existing.get((household_id, d["person_key"]))
             if current is None:
-                to_create.append(Person(household_id=household_id, **values))
+                to_create.append((household_id, *values))
                 continue
-            self.seen_person_ids.add(current["id"])
-            if any(current[f] != v for f, v in values.items()):
-                to_update.append(Person(id=current["id"], **values))
+            self.seen_person_ids.add(current[0])
+            if current[2:] != values:
+                to_update.append((current[0], *values))
             else:
                 counts.unchanged += 1
         counts.created += len(to_create)
         counts.updated += len(to_update)
         if apply:
-            # Persons just added to a household that already existed must survive `finish`.
-            self.seen_person_ids.update(p.pk for p in Person.objects.bulk_create(to_create, batch_size=1000))
-            if to_update:
-                Person.objects.bulk_update(to_update, list(PERSON_FIELDS), batch_size=1000)
+            insert_rows(Person, ["household_id", *PERSON_FIELDS], to_create)
+            update_rows(Person, list(PERSON_FIELDS), to_update)
 
     def finish(self, report: ImportReport, *, apply: bool) -> None:
         """Remove the persons no longer listed in the households the file describes."""
         counts = report.count("persons")
-        ids = sorted(self.preexisting_households)
+        ids = sorted(state[2] for state in self.leases.values() if state[3])
         for start in range(0, len(ids), 1000):
-            batch = ids[start : start + 1000]
             gone = [
                 pk
-                for pk in Person.objects.filter(household_id__in=batch).values_list("id", flat=True)
+                for pk in Person.objects.filter(
+                    household_id__in=ids[start : start + 1000], id__lte=self.last_person_id
+                )
+                .order_by()
+                .values_list("id", flat=True)
                 if pk not in self.seen_person_ids
             ]
             counts.deleted += len(gone)
             if apply and gone:
-                Person.objects.filter(id__in=gone).delete()
+                # A real delete (not a raw one): each person removed is written to the audit trail.
+                for person in Person.objects.filter(id__in=gone):
+                    person.delete()

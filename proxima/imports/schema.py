@@ -6,6 +6,8 @@ what was expected, in plain French, so the message can say where and what.
 """
 
 import datetime as dt
+import functools
+import itertools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -56,22 +58,36 @@ class Issue:
         }
 
 
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_REFERENCE = re.compile(r"[\w\-./ ]{1,50}")
+_AMOUNT_NOISE = re.compile(r"[\s\u00a0\u202f€]")
+_INTEGER = re.compile(r"-?\d+")
+_KIND = re.compile(r"[tf]?(\d{1,2})(bis|ter)?")
+_FOUR_DIGITS = re.compile(r"\d{4}")
+_INSEE = re.compile(r"\d{5}|2[AB]\d{3}")
+_PHONE_NOISE = re.compile(r"[\s.\-()\u00a0]")
+_PHONE_NO_ZERO = re.compile(r"[1-9]\d{8}")
+_PHONE_PREFIX = re.compile(r"^(\+33|0033)")
+_PHONE = re.compile(r"0[1-9]\d{8}")
+
+
+@functools.lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     """Lower case, no accents, letters and digits only: "Référence du bail" -> "referencedubail"."""
     text = unicodedata.normalize("NFKD", str(text))
     text = "".join(c for c in text if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]", "", text.lower())
+    return _NOT_ALNUM.sub("", text.lower())
 
 
 def _text_of(value) -> str:
+    if value.__class__ is str:
+        return value  # parse_row already stripped it
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
 
 
-def _reject_formula(value):
-    if isinstance(value, Formula):
-        raise Invalid("une valeur saisie, pas une formule (copier puis « collage spécial > valeurs » dans Excel)")
+FORMULA_EXPECTED = "une valeur saisie, pas une formule (copier puis « collage spécial > valeurs » dans Excel)"
 
 
 # Parsers -----------------------------------------------------------------------------------
@@ -79,7 +95,6 @@ def _reject_formula(value):
 
 def text(max_length: int) -> Callable:
     def parse(value):
-        _reject_formula(value)
         value = _text_of(value)
         if len(value) > max_length:
             raise Invalid(f"un texte de {max_length} caractères au plus ({len(value)} ici)")
@@ -90,9 +105,8 @@ def text(max_length: int) -> Callable:
 
 def reference(value):
     """A landlord's reference: letters, digits and - _ . / only, up to 50 characters."""
-    _reject_formula(value)
     value = _text_of(value)
-    if not re.fullmatch(r"[\w\-./ ]{1,50}", value):
+    if not _REFERENCE.fullmatch(value):
         raise Invalid("une référence de 50 caractères au plus (lettres, chiffres, - _ . /)")
     return value
 
@@ -105,19 +119,21 @@ def amount(*, maximum: Decimal, unit: str = "€", places: int = 2) -> Callable:
     quantum = Decimal(1).scaleb(-places)
 
     def parse(value):
-        _reject_formula(value)
-        if isinstance(value, bool):
+        if value.__class__ is str:
+            raw = value.replace(",", ".", 1)
+            # Fast path for the usual 412.50 / 412,50; anything else goes through the full check.
+            if not (raw.isascii() and raw.replace(".", "", 1).isdigit()):
+                raw = _AMOUNT_NOISE.sub("", value)
+                if "." in raw and "," in raw:  # "1.234,56" (French thousands dot) -> "1234,56"
+                    raw = raw.replace(".", "")
+                if not _AMOUNT.match(raw):
+                    raise Invalid(f"un nombre en {unit}, par exemple 412,50")
+                raw = raw.replace(",", ".")
+            number = Decimal(raw)
+        elif isinstance(value, bool):
             raise Invalid("un nombre")
-        if isinstance(value, int | float | Decimal):
+        else:  # int, float or Decimal from a spreadsheet
             number = Decimal(str(value))
-        else:
-            raw = re.sub(r"[\s\u00a0\u202f€]", "", str(value))
-            # "1.234,56" (French thousands dot) -> "1234,56"
-            if raw.count(".") and raw.count(","):
-                raw = raw.replace(".", "")
-            if not _AMOUNT.match(raw):
-                raise Invalid(f"un nombre en {unit}, par exemple 412,50")
-            number = Decimal(raw.replace(",", "."))
         if number < 0:
             raise Invalid("un nombre positif ou nul")
         if number > maximum:
@@ -141,13 +157,15 @@ def positive_amount(*, maximum: Decimal, unit: str) -> Callable:
 
 def integer(*, minimum: int, maximum: int) -> Callable:
     def parse(value):
-        _reject_formula(value)
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         raw = _text_of(value)
-        if not re.fullmatch(r"-?\d+", raw) or not minimum <= int(raw) <= maximum:
+        if not (raw.isascii() and raw.isdigit()) and not _INTEGER.fullmatch(raw):
             raise Invalid(f"un nombre entier entre {minimum} et {maximum}")
-        return int(raw)
+        number = int(raw)
+        if not minimum <= number <= maximum:
+            raise Invalid(f"un nombre entier entre {minimum} et {maximum}")
+        return number
 
     return parse
 
@@ -157,14 +175,15 @@ _DATE_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00(?::00)?)?$")
 
 
 def date(value):
-    _reject_formula(value)
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     raw = _text_of(value)
     try:
-        if m := _DATE_FR.match(raw):
+        if len(raw) == 10 and raw[4] == "-":
+            parsed = dt.date.fromisoformat(raw)
+        elif m := _DATE_FR.match(raw):
             day, month, year = (int(g) for g in m.groups())
             parsed = dt.date(year, month, day)
         elif m := _DATE_ISO.match(raw):
@@ -184,7 +203,6 @@ _FALSE = {"non", "n", "faux", "false", "no", "0"}
 
 
 def boolean(value):
-    _reject_formula(value)
     if isinstance(value, bool):
         return value
     raw = normalise(_text_of(value))
@@ -208,7 +226,6 @@ def choice(options: dict[str, Iterable[str]]) -> Callable:
     shown = ", ".join(next(iter(s)) if s else c for c, s in options.items())
 
     def parse(value):
-        _reject_formula(value)
         try:
             return accepted[normalise(_text_of(value))]
         except KeyError:
@@ -219,11 +236,10 @@ def choice(options: dict[str, Iterable[str]]) -> Callable:
 
 def dwelling_kind(value):
     """T1 to T6 ("T6" stands for six rooms or more); accepts F3, 3, T3 bis, studio."""
-    _reject_formula(value)
     raw = normalise(_text_of(value))
     if raw in {"studio", "chambre"}:
         return "T1"
-    m = re.fullmatch(r"[tf]?(\d{1,2})(bis|ter)?", raw)
+    m = _KIND.fullmatch(raw)
     if not m or int(m.group(1)) < 1:
         raise Invalid("une typologie de T1 à T6 (T6 pour six pièces et plus)")
     return f"T{min(int(m.group(1)), 6)}"
@@ -231,11 +247,10 @@ def dwelling_kind(value):
 
 def insee_code(value):
     """A commune's INSEE code; a 4-digit number is read as the code Excel stripped of its leading 0."""
-    _reject_formula(value)
     raw = _text_of(value).upper()
-    if re.fullmatch(r"\d{4}", raw):
+    if _FOUR_DIGITS.fullmatch(raw):
         raw = "0" + raw
-    if not re.fullmatch(r"\d{5}|2[AB]\d{3}", raw):
+    if not _INSEE.fullmatch(raw):
         raise Invalid("un code INSEE de commune à 5 caractères, par exemple 36044 (pas le code postal)")
     return raw
 
@@ -249,7 +264,6 @@ def longitude(value):
 
 
 def _coordinate(value, low, high, expected):
-    _reject_formula(value)
     raw = _text_of(value).replace(",", ".")
     try:
         number = float(raw)
@@ -262,12 +276,14 @@ def _coordinate(value, low, high, expected):
 
 def phone(value):
     """A French phone number, stored as ten digits: 06 12 34 56 78 -> 0612345678."""
-    _reject_formula(value)
-    raw = re.sub(r"[\s.\-()\u00a0]", "", _text_of(value))
-    if re.fullmatch(r"[1-9]\d{8}", raw):  # Excel dropped the leading 0
+    raw = _text_of(value)
+    if len(raw) == 10 and raw.isascii() and raw.isdigit() and raw[0] == "0" and raw[1] != "0":
+        return raw  # already 0XXXXXXXXX
+    raw = _PHONE_NOISE.sub("", raw)
+    if _PHONE_NO_ZERO.fullmatch(raw):  # Excel dropped the leading 0
         raw = "0" + raw
-    raw = re.sub(r"^(\+33|0033)", "0", raw)
-    if not re.fullmatch(r"0[1-9]\d{8}", raw):
+    raw = _PHONE_PREFIX.sub("0", raw)
+    if not _PHONE.fullmatch(raw):
         raise Invalid("un numéro de téléphone français à 10 chiffres, par exemple 02 54 12 34 56")
     return raw
 
@@ -312,6 +328,13 @@ class Layout:
     bindings: list[Binding]
     missing: list[Column] = field(default_factory=list)  # optional columns absent from the file
     ignored: list[str] = field(default_factory=list)  # headers no column claims
+
+    def __post_init__(self):
+        # What parse_row needs of each binding, flattened once: it runs for every cell of the file.
+        self.plan = [
+            (b.index, b.column.name, b.column.parse, b.column.required, b.column.default, b) for b in self.bindings
+        ]
+        self.defaults = {c.name: c.default for c in self.missing}
 
 
 def bind_columns(
@@ -365,28 +388,68 @@ def bind_columns(
     return Layout(bindings, missing, ignored), issues
 
 
+class _Bad:
+    """A cell that does not parse: what was found and what was expected."""
+
+    __slots__ = ("expected", "shown")
+
+    def __init__(self, shown: str, expected: str):
+        self.shown, self.expected = shown, expected
+
+
+def _parse_cell(raw, parse, required: bool, default, value_map):
+    if raw.__class__ is str:
+        raw = raw.strip()
+        if value_map is not None:
+            raw = value_map.get(raw, raw)
+    elif raw.__class__ is Formula:
+        return _Bad(str(raw), FORMULA_EXPECTED)
+    if raw == "" or raw is None:
+        return _Bad("", "une valeur (champ obligatoire)") if required else default
+    try:
+        return parse(raw)
+    except Invalid as error:
+        return _Bad(str(raw), error.expected)
+
+
+def parse_chunk(
+    file: str, chunk: list[tuple[int, list]], layout: Layout, value_maps: dict[str, dict[str, str]] | None = None
+) -> list[tuple[int, dict, list[Issue]]]:
+    """Read rows into ``(line, {column name: clean value}, issues)``, reporting every bad cell.
+
+    Works column by column and parses each distinct value of a column once: the household's
+    columns repeat on every occupant, and codes and dates repeat across rows.
+    """
+    value_maps = value_maps or {}
+    lines = [line for line, _ in chunk]
+    rows = [values for _, values in chunk]
+    issues: dict[int, list[Issue]] = {}
+    names, columns = [], []
+    for index, name, parse, required, default, binding in layout.plan:
+        value_map = value_maps.get(name)
+        raws = [values[index] if index < len(values) else "" for values in rows]
+        parsed = {raw: _parse_cell(raw, parse, required, default, value_map) for raw in set(raws)}
+        bad = {raw for raw, value in parsed.items() if value.__class__ is _Bad}
+        if bad:
+            for i, raw in enumerate(raws):
+                if raw in bad:
+                    value = parsed[raw]
+                    issues.setdefault(i, []).append(Issue(file, lines[i], binding.where, value.shown, value.expected))
+        names.append(name)
+        columns.append(list(map(parsed.__getitem__, raws)))
+    for name, default in layout.defaults.items():
+        names.append(name)
+        columns.append(itertools.repeat(default))
+    if layout.plan:  # zip stops with the first (finite) column; the defaults repeat
+        datas = [dict(zip(names, values, strict=False)) for values in zip(*columns, strict=False)]
+    else:
+        datas = [dict(layout.defaults) for _ in rows]
+    return [(line, data, issues.get(i, [])) for i, (line, data) in enumerate(zip(lines, datas, strict=True))]
+
+
 def parse_row(
     file: str, line: int, values: list, layout: Layout, value_maps: dict[str, dict[str, str]] | None = None
 ) -> tuple[dict, list[Issue]]:
     """Read one row into ``{column name: clean value}``, or report every bad cell of it."""
-    clean, issues = {}, []
-    for binding in layout.bindings:
-        column = binding.column
-        raw = values[binding.index] if binding.index < len(values) else ""
-        if isinstance(raw, str):
-            raw = raw.strip()
-            if value_maps and column.name in value_maps:
-                raw = value_maps[column.name].get(raw, raw)
-        if raw == "" or raw is None:
-            if column.required:
-                issues.append(Issue(file, line, binding.where, "", "une valeur (champ obligatoire)"))
-            else:
-                clean[column.name] = column.default
-            continue
-        try:
-            clean[column.name] = column.parse(raw)
-        except Invalid as error:
-            issues.append(Issue(file, line, binding.where, str(raw), error.expected))
-    for column in layout.missing:
-        clean[column.name] = column.default
-    return clean, issues
+    _, data, issues = parse_chunk(file, [(line, values)], layout, value_maps)[0]
+    return data, issues

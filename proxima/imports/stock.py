@@ -8,6 +8,7 @@ references (site, building, dwelling), so the import can be repeated after each 
 from decimal import Decimal
 
 from proxima.imports import schema as s
+from proxima.imports.bulk import upsert_by_reference
 from proxima.imports.engine import Importer, ImportReport, Row
 from proxima.territory.enums import DwellingStatus, Financing, LocationPrecision
 from proxima.territory.geo import distance_km
@@ -97,6 +98,7 @@ SITE_FIELDS = ("site_name", "site_address", "commune_code", "latitude", "longitu
 class StockImporter(Importer):
     kind = "stock"
     columns = COLUMNS
+    models = (Site, Building, Dwelling)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -239,12 +241,15 @@ class StockImporter(Importer):
         }
 
     def write(self, rows: list[Row], report: ImportReport, *, apply: bool) -> None:
+        def upsert(model, wanted, counts):
+            return upsert_by_reference(model, self.organisation, wanted, counts, apply=apply)[0]
+
         new_sites = {}
         for row in rows:
             ref = row.data["site_reference"]
             if ref not in self.site_ids and ref not in new_sites:
                 new_sites[ref] = self._site_fields(row.data)
-        self.site_ids.update(self._upsert(Site, new_sites, report.count("sites"), apply=apply))
+        self.site_ids.update(upsert(Site, new_sites, report.count("sites")))
 
         new_buildings = {}
         for row in rows:
@@ -254,7 +259,7 @@ class StockImporter(Importer):
                     "site_id": self.site_ids.get(row.data["site_reference"]),
                     "address": row.data["building_address"],
                 }
-        self.building_ids.update(self._upsert(Building, new_buildings, report.count("buildings"), apply=apply))
+        self.building_ids.update(upsert(Building, new_buildings, report.count("buildings")))
 
         dwellings = {
             row.data["dwelling_reference"]: {
@@ -268,38 +273,4 @@ class StockImporter(Importer):
             }
             for row in rows
         }
-        self._upsert(Dwelling, dwellings, report.count("dwellings"), apply=apply)
-
-    def _upsert(self, model, wanted: dict[str, dict], counts, *, apply: bool) -> dict[str, int]:
-        """Create or update ``model`` rows by reference; return ``{reference: id}`` of what exists now."""
-        if not wanted:
-            return {}
-        fields = list(next(iter(wanted.values())))
-        existing = {
-            r["reference"]: r
-            for r in model.objects.filter(organisation=self.organisation, reference__in=wanted).values(
-                "id", "reference", *fields
-            )
-        }
-        ids, to_create, to_update = {}, [], []
-        for ref, values in wanted.items():
-            current = existing.get(ref)
-            if current is None:
-                to_create.append(model(organisation=self.organisation, reference=ref, **values))
-            elif any(current[f] != v for f, v in values.items()):
-                to_update.append(model(id=current["id"], **values))
-                ids[ref] = current["id"]
-            else:
-                counts.unchanged += 1
-                ids[ref] = current["id"]
-        counts.created += len(to_create)
-        counts.updated += len(to_update)
-        if apply:
-            for obj in model.objects.bulk_create(to_create, batch_size=500):
-                ids[obj.reference] = obj.pk
-            if to_update:
-                model.objects.bulk_update(to_update, fields, batch_size=500)
-        else:
-            # Not written: remember the reference as handled, with no id, so later chunks do not count it again.
-            ids.update((obj.reference, None) for obj in to_create)
-        return ids
+        upsert(Dwelling, dwellings, report.count("dwellings"))

@@ -57,11 +57,13 @@ def _household_counts() -> dict:
     }
 
 
-def organisation_figures(organisation) -> StockFigures:
-    figures = StockFigures(**Dwelling.objects.for_organisation(organisation).aggregate(**_status_counts()))
-    h = Household.objects.for_organisation(organisation).aggregate(**_household_counts())
-    figures.households, figures.households_in_arrears = h["households"], h["households_in_arrears"]
-    figures.arrears_total = h["arrears_total"] or 0
+def total(rows: list[StockFigures]) -> StockFigures:
+    """The organisation's figures, summed from its communes' (no second pass over the tables)."""
+    figures = StockFigures()
+    for row in rows:
+        for name in ("dwellings", "occupied", "vacant", "unavailable", "households", "households_in_arrears"):
+            setattr(figures, name, getattr(figures, name) + getattr(row, name))
+        figures.arrears_total += row.arrears_total
     return figures
 
 

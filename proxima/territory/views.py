@@ -17,24 +17,26 @@ NEAREST_BOX_DEGREES = 0.8
 @require(perms.can_view_stock)
 def dashboard(request):
     org = request.user.organisation
-    sites = list(Site.objects.for_organisation(org).values("id", "name", "latitude", "longitude", "commune__name"))
+    sites = Site.objects.for_organisation(org).values("id", "name", "latitude", "longitude", "commune__name")
+    site_url = reverse("territory:site_detail", args=[0]).removesuffix("0/")  # one reverse(), not one per site
     points = [
         {
             "lat": s["latitude"],
             "lon": s["longitude"],
             "label": s["name"],
             "detail": s["commune__name"],
-            "url": reverse("territory:site_detail", args=[s["id"]]),
+            "url": f"{site_url}{s['id']}/",
         }
         for s in sites
     ]
+    communes = stats.figures_by_commune(org)
     return render(
         request,
         "territory/dashboard.html",
         {
-            "figures": stats.organisation_figures(org),
-            "communes": stats.figures_by_commune(org),
-            "sites_count": len(sites),
+            "figures": stats.total(communes),
+            "communes": communes,
+            "sites_count": len(points),
             "map_points": points,
         },
     )
