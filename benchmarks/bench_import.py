@@ -8,9 +8,7 @@ Method
    dwellings is calibrated so that about ``TARGET_HOUSEHOLDS`` of them are occupied.
    The files live in ``$PROXIMA_VAR_DIR/bench/data`` (default ``var/bench/data``) and are
    reused while ``params.json`` matches the parameters below. Generation runs in its own
-   subprocess so that its memory never counts against the import. The generator sometimes
-   lists the same person twice in a household (same names and birth year), which the
-   import rightly rejects; those few rows are dropped from the file.
+   subprocess so that its memory never counts against the import.
 2. Measurement: each engine runs in a fresh worker process (``--worker --engine ...``),
    because the settings read ``DATABASE_URL`` at import time and because peak memory
    (``ru_maxrss``) is a per-process high-water mark. SQLite uses a new file in a temporary
@@ -54,6 +52,7 @@ PSQL = ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-q", "-v
 
 TARGET_HOUSEHOLDS = 100_000
 PARAMS = {
+    "generator": 2,  # bump when proxima/demo/generate.py changes its output
     "target_households": TARGET_HOUSEHOLDS,
     "sites": 2000,
     "seed": 0,
@@ -113,7 +112,6 @@ def generate(directory: Path) -> None:
     occupied = sum(r["status"] == "occupied" for r in generate_stock(communes, params(guess), seed=PARAMS["seed"]))
     dwellings = round(guess * TARGET_HOUSEHOLDS / occupied)
     stock_path, households_path = write_demo_files(directory, communes, params(dwellings), seed=PARAMS["seed"])
-    dropped = drop_duplicate_persons(households_path)
     with open(households_path, encoding="utf-8", newline="") as f:
         leases = [row["lease_reference"] for row in csv.DictReader(f, delimiter=";")]
     with open(stock_path, encoding="utf-8") as f:
@@ -122,33 +120,8 @@ def generate(directory: Path) -> None:
         "dwellings": stock_rows,
         "households": len(set(leases)),
         "person_rows": len(leases),
-        "duplicate_persons_dropped": dropped,
     }
     (directory / "params.json").write_text(json.dumps({"params": PARAMS, "counts": counts}, indent=2))
-
-
-def drop_duplicate_persons(path: Path) -> int:
-    """Remove the rows the importer would reject as a person listed twice in one lease.
-
-    The generator sometimes gives two children (or a spouse) the same first name and birth
-    year; the import is all or nothing, so one such row would make the whole file fail.
-    """
-    from proxima.imports.households import person_key
-
-    with open(path, encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f, delimiter=";")
-        columns, rows = reader.fieldnames, list(reader)
-    seen, kept = set(), []
-    for row in rows:
-        key = (row["lease_reference"], *person_key(row["first_name"], row["last_name"], row["birth_year"]))
-        if key not in seen:
-            seen.add(key)
-            kept.append(row)
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns, delimiter=";")
-        writer.writeheader()
-        writer.writerows(kept)
-    return len(rows) - len(kept)
 
 
 def rss_now_mb() -> float | None:

@@ -102,7 +102,7 @@ class Importer(abc.ABC):
 
     kind: str
     columns: list
-    models: tuple = ()  # the models it writes, whose statistics are refreshed around the import
+    models: tuple = ()  # the models it writes, whose statistics are refreshed after the import
 
     def __init__(self, *, organisation, today: dt.date, file: str, layout: Layout):
         self.organisation = organisation
@@ -208,8 +208,6 @@ def _run(importer: Importer, table, layout, mapping, report: ImportReport, *, pr
     # while a long file is checked.
     try:
         with contextlib.nullcontext() if dry_run else transaction.atomic():
-            if not dry_run:
-                analyze(importer.models)
             parsed = _parsed_chunks(table, layout, mapping, display_name, chunk_size)
             for chunk in parsed:
                 _process_chunk(importer, chunk, report, dry_run=dry_run)
@@ -221,7 +219,8 @@ def _run(importer: Importer, table, layout, mapping, report: ImportReport, *, pr
                 importer.finish(report, apply=False)
                 raise _Rollback
             importer.finish(report, apply=True)
-            analyze(importer.models)
+            if any(c.created or c.deleted for c in report.counts.values()):
+                analyze(importer.models)  # the tables grew or shrank: refresh PostgreSQL's statistics
             report.applied = True
             audit.record(
                 action=AuditAction.IMPORT,

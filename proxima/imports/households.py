@@ -103,18 +103,62 @@ HOUSEHOLD_FIELDS = (
 PERSON_FIELDS = ("first_name", "last_name", "birth_year", "role", "phone")
 
 
-_FINGERPRINT = struct.Struct(f"{len(HOUSEHOLD_FIELDS)}I")
+_FINGERPRINT = struct.Struct(f"<{len(HOUSEHOLD_FIELDS)}q")
 
 
 def fingerprint(values) -> bytes:
-    """32 bits of the hash of each value, packed: tells which column differs between two rows, in 32 bytes."""
-    return _FINGERPRINT.pack(*(hash(v) & 0xFFFFFFFF for v in values))
+    """The hash of each value, packed: tells which column differs between two rows."""
+    return _FINGERPRINT.pack(*map(hash, values))
 
 
 def first_difference(a: bytes, b: bytes) -> int:
     return next(
         i for i, (x, y) in enumerate(zip(_FINGERPRINT.unpack(a), _FINGERPRINT.unpack(b), strict=True)) if x != y
     )
+
+
+class LeaseTable:
+    """What the import must remember of each lease between chunks, in about a hundred bytes.
+
+    Each lease maps to one ``bytes`` record: the fingerprint of its household columns, the line
+    where it first appeared, its id once written (0 before), whether it existed before the import
+    (-1 until written), then the hash and line of each of its persons. Memory grows with the
+    number of leases, but by bytes, not by Python objects: about 120 bytes of record per household.
+    """
+
+    HEAD = struct.Struct(f"<{_FINGERPRINT.size}sIqb")
+    PERSON = struct.Struct("<qI")
+
+    def __init__(self):
+        self._records: dict[str, bytes] = {}
+
+    def __contains__(self, lease: str) -> bool:
+        return lease in self._records
+
+    def add(self, lease: str, values: bytes, line: int) -> None:
+        self._records[lease] = self.HEAD.pack(values, line, 0, -1)
+
+    def head(self, lease: str) -> tuple[bytes, int, int | None, bool | None]:
+        """``(fingerprint, first line, id or None, existed before or None)``."""
+        values, line, pk, existed = self.HEAD.unpack_from(self._records[lease])
+        return values, line, pk or None, None if existed < 0 else bool(existed)
+
+    def person_line(self, lease: str, person_hash: int) -> int | None:
+        for h, line in self.PERSON.iter_unpack(self._records[lease][self.HEAD.size :]):
+            if h == person_hash:
+                return line
+        return None
+
+    def add_person(self, lease: str, person_hash: int, line: int) -> None:
+        self._records[lease] += self.PERSON.pack(person_hash, line)
+
+    def set_written(self, lease: str, pk: int | None, existed: bool) -> None:
+        record = self._records[lease]
+        values, line, _, _ = self.HEAD.unpack_from(record)
+        self._records[lease] = self.HEAD.pack(values, line, pk or 0, int(existed)) + record[self.HEAD.size :]
+
+    def preexisting_ids(self) -> list[int]:
+        return [pk for pk, existed in (self.HEAD.unpack_from(r)[2:] for r in self._records.values()) if existed == 1]
 
 
 def person_key(first_name: str, last_name: str, birth_year) -> tuple:
@@ -127,15 +171,11 @@ class HouseholdImporter(Importer):
     columns = COLUMNS
     models = (Household, Person)
 
-    # State kept across chunks is what duplicate and consistency checks need, and no more: hashes
-    # and line numbers rather than rows, so memory grows by about a hundred bytes per household.
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.dwelling_ids: dict[str, int] = {}  # the current chunk's dwellings
-        # lease -> [fingerprint of its values, first line, id, existed before (None until written)]
-        self.leases: dict[str, tuple] = {}
+        self.leases = LeaseTable()
         self.dwelling_lease: dict[int, str] = {}  # dwelling id -> lease, one lease per dwelling
-        self.person_lines: dict[int, int] = {}  # hash of (lease, person key) -> line
         self.seen_person_ids: set[int] = set()
         # Persons created by this import have larger ids: only older ones can have left their household.
         self.last_person_id = Person.objects.order_by("-id").values_list("id", flat=True).first() or 0
@@ -176,9 +216,8 @@ class HouseholdImporter(Importer):
             return issues
 
         lease = d["lease_reference"]
-        values_hash = fingerprint([d[f] for f in HOUSEHOLD_FIELDS])
-        known = self.leases.get(lease)
-        if known is None:
+        values = fingerprint([d[f] for f in HOUSEHOLD_FIELDS])
+        if lease not in self.leases:
             other = self.dwelling_lease.get(dwelling_id)
             if other is not None:
                 return [
@@ -186,31 +225,32 @@ class HouseholdImporter(Importer):
                         row,
                         "dwelling_reference",
                         "un seul bail par logement dans le fichier",
-                        f"logement déjà occupé par le bail {other} (ligne {self.leases[other][1]})",
+                        f"logement déjà occupé par le bail {other} (ligne {self.leases.head(other)[1]})",
                     )
                 ]
-            self.leases[lease] = (values_hash, row.line, None, None)
+            self.leases.add(lease, values, row.line)
             self.dwelling_lease[dwelling_id] = lease
-        elif known[0] != values_hash:
-            field = HOUSEHOLD_FIELDS[first_difference(known[0], values_hash)]
-            return [
-                self.issue(
-                    row,
-                    field,
-                    f"la même valeur qu'à la ligne {known[1]} pour le bail {lease}",
-                    "valeur différente pour le même bail",
-                )
-            ]
+        else:
+            first_values, first_line, _, _ = self.leases.head(lease)
+            if first_values != values:
+                return [
+                    self.issue(
+                        row,
+                        HOUSEHOLD_FIELDS[first_difference(first_values, values)],
+                        f"la même valeur qu'à la ligne {first_line} pour le bail {lease}",
+                        "valeur différente pour le même bail",
+                    )
+                ]
         d["person_key"] = person_key(d["first_name"], d["last_name"], d["birth_year"])
-        key_hash = hash((lease, d["person_key"]))
-        seen = self.person_lines.get(key_hash)
+        person_hash = hash(d["person_key"])
+        seen = self.leases.person_line(lease, person_hash)
         if seen is not None:
             return [
                 self.issue(
                     row, "last_name", "une seule ligne par personne et par bail", f"personne déjà vue ligne {seen}"
                 )
             ]
-        self.person_lines[key_hash] = row.line
+        self.leases.add_person(lease, person_hash, row.line)
         return []
 
     def write(self, rows: list[Row], report: ImportReport, *, apply: bool) -> None:
@@ -221,7 +261,7 @@ class HouseholdImporter(Importer):
         wanted = {}
         for row in rows:
             lease = row.data["lease_reference"]
-            if self.leases[lease][3] is None and lease not in wanted:
+            if self.leases.head(lease)[3] is None and lease not in wanted:
                 d = row.data
                 wanted[lease] = {
                     "dwelling_id": self.dwelling_ids[d["dwelling_reference"]],
@@ -231,13 +271,13 @@ class HouseholdImporter(Importer):
             Household, self.organisation, wanted, report.count("households"), apply=apply
         )
         for lease, pk in ids.items():
-            values_hash, line, _, _ = self.leases[lease]
-            self.leases[lease] = (values_hash, line, pk, lease in existing)
+            self.leases.set_written(lease, pk, lease in existing)
 
     def _write_persons(self, rows, report, *, apply):
         counts = report.count("persons")
         # Only households that existed before the import can already have persons.
-        preexisting = {state[2] for state in (self.leases[r.data["lease_reference"]] for r in rows) if state[3]}
+        heads = {lease: self.leases.head(lease) for lease in {r.data["lease_reference"] for r in rows}}
+        preexisting = {head[2] for head in heads.values() if head[3]}
         existing = {}
         if preexisting:
             for p in (
@@ -249,7 +289,7 @@ class HouseholdImporter(Importer):
         to_create, to_update = [], []
         for row in rows:
             d = row.data
-            household_id = self.leases[d["lease_reference"]][2]
+            household_id = heads[d["lease_reference"]][2]
             values = tuple(d[f] for f in PERSON_FIELDS)
             current = existing.get((household_id, d["person_key"]))
             if current is None:
@@ -269,7 +309,7 @@ class HouseholdImporter(Importer):
     def finish(self, report: ImportReport, *, apply: bool) -> None:
         """Remove the persons no longer listed in the households the file describes."""
         counts = report.count("persons")
-        ids = sorted(state[2] for state in self.leases.values() if state[3])
+        ids = sorted(self.leases.preexisting_ids())
         for start in range(0, len(ids), 1000):
             gone = [
                 pk

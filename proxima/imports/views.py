@@ -11,7 +11,7 @@ from proxima.core.exports import FORMATS, ExportColumn, export_response
 from proxima.core.lists import paginate
 from proxima.imports import services
 from proxima.imports.forms import ImportForm
-from proxima.imports.kinds import LABELS
+from proxima.imports.kinds import IMPORTERS, LABELS
 from proxima.imports.models import ImportJob, ImportStatus
 from proxima.imports.reading import TableError, open_table
 from proxima.imports.report_text import ENTITY_LABELS
@@ -37,7 +37,12 @@ def import_list(request):
         )
         return redirect("imports:detail", pk=job.pk)
     jobs = ImportJob.objects.for_organisation(request.user.organisation).select_related("created_by")
-    return render(request, "imports/import_list.html", {"form": form, "page": paginate(request, jobs), "query": ""})
+    kinds = [{"label": LABELS[kind], "columns": importer.columns} for kind, importer in IMPORTERS.items()]
+    return render(
+        request,
+        "imports/import_list.html",
+        {"form": form, "page": paginate(request, jobs), "query": "", "kinds": kinds},
+    )
 
 
 def _preview(job: ImportJob):

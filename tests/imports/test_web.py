@@ -151,3 +151,9 @@ class TestBadFile:
         assert response.status_code == 200
         assert "Ce champ est obligatoire." in response.content.decode()
         assert not ImportJob.objects.exists()
+
+
+def test_the_page_lists_the_expected_columns(client, staff):
+    content = client.get(reverse("imports:list")).content.decode()
+    assert "Colonnes attendues : patrimoine" in content
+    assert "<code>dwelling_reference</code>" in content and "Code INSEE commune" in content
