@@ -40,10 +40,24 @@ class PageParams(Schema):
     offset: int = 0
 
 
-def _page(params: PageParams) -> tuple[int, int]:
+def _page(queryset, params: PageParams, convert) -> dict:
+    """One page of ``queryset``: its total count, the page's bounds and its items converted."""
     if not 1 <= params.limit <= MAX_LIMIT or params.offset < 0:
         raise HttpError(422, f"limit doit être entre 1 et {MAX_LIMIT}, offset positif ou nul.")
-    return params.limit, params.offset
+    items = list(queryset[params.offset : params.offset + params.limit])
+    return {
+        "count": queryset.count(),
+        "limit": params.limit,
+        "offset": params.offset,
+        "items": [convert(o) for o in items],
+    }
+
+
+def _one(queryset, pk: int):
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
 
 
 def _check(predicate, user):
@@ -59,32 +73,16 @@ def _source(request) -> str:
 def list_sites(request, params: Query[PageParams]):
     user = request.auth
     _check(perms.can_view_stock, user)
-    limit, offset = _page(params)
-    sites = (
-        Site.objects.for_organisation(user.organisation).select_related("commune").with_stock_counts().order_by("pk")
-    )
-    return {
-        "count": sites.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [SiteOut.from_site(s) for s in sites[offset : offset + limit]],
-    }
+    sites = Site.objects.for_organisation(user.organisation).select_related("commune").with_stock_counts()
+    return _page(sites.order_by("pk"), params, SiteOut.from_site)
 
 
 @api.get("/sites/{site_id}", response=SiteOut, tags=["patrimoine"], summary="Une résidence")
 def get_site(request, site_id: int):
     user = request.auth
     _check(perms.can_view_stock, user)
-    site = (
-        Site.objects.for_organisation(user.organisation)
-        .select_related("commune")
-        .with_stock_counts()
-        .filter(pk=site_id)
-        .first()
-    )
-    if site is None:
-        raise Http404
-    return SiteOut.from_site(site)
+    sites = Site.objects.for_organisation(user.organisation).select_related("commune").with_stock_counts()
+    return SiteOut.from_site(_one(sites, site_id))
 
 
 class DwellingFilters(PageParams):
@@ -96,30 +94,20 @@ class DwellingFilters(PageParams):
 def list_dwellings(request, params: Query[DwellingFilters]):
     user = request.auth
     _check(perms.can_view_stock, user)
-    limit, offset = _page(params)
     dwellings = Dwelling.objects.for_organisation(user.organisation).select_related("building").order_by("pk")
     if params.site is not None:
         dwellings = dwellings.filter(building__site_id=params.site)
     if params.status:
         dwellings = dwellings.filter(status=params.status)
-    return {
-        "count": dwellings.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [DwellingOut.from_dwelling(d) for d in dwellings[offset : offset + limit]],
-    }
+    return _page(dwellings, params, DwellingOut.from_dwelling)
 
 
 @api.get("/dwellings/{dwelling_id}", response=DwellingOut, tags=["patrimoine"], summary="Un logement")
 def get_dwelling(request, dwelling_id: int):
     user = request.auth
     _check(perms.can_view_stock, user)
-    dwelling = (
-        Dwelling.objects.for_organisation(user.organisation).select_related("building").filter(pk=dwelling_id).first()
-    )
-    if dwelling is None:
-        raise Http404
-    return DwellingOut.from_dwelling(dwelling)
+    dwellings = Dwelling.objects.for_organisation(user.organisation).select_related("building")
+    return DwellingOut.from_dwelling(_one(dwellings, dwelling_id))
 
 
 class HouseholdFilters(PageParams):
@@ -131,7 +119,6 @@ class HouseholdFilters(PageParams):
 def list_households(request, params: Query[HouseholdFilters]):
     user = request.auth
     _check(perms.can_view_households, user)
-    limit, offset = _page(params)
     households = (
         Household.objects.for_organisation(user.organisation)
         .select_related("dwelling__building")
@@ -142,22 +129,17 @@ def list_households(request, params: Query[HouseholdFilters]):
         households = households.filter(dwelling__building__site_id=params.site)
     if params.in_arrears is not None:
         households = households.in_arrears() if params.in_arrears else households.filter(arrears_amount=0)
-    items = list(households[offset : offset + limit])
+    page = _page(households, params, lambda h: HouseholdOut.from_household(h, h.persons_count))
     audit.record(
         action=AuditAction.LIST,
         organisation_id=user.organisation_id,
         target_type="households.Household",
         target_repr="liste des ménages (API)",
-        details={"ids": [h.pk for h in items]},
+        details={"ids": [h.id for h in page["items"]]},
         user=user,
         source=_source(request),
     )
-    return {
-        "count": households.count(),
-        "limit": limit,
-        "offset": offset,
-        "items": [HouseholdOut.from_household(h, h.persons_count) for h in items],
-    }
+    return page
 
 
 @api.get(
@@ -169,15 +151,12 @@ def list_households(request, params: Query[HouseholdFilters]):
 def get_household(request, household_id: int):
     user = request.auth
     _check(perms.can_view_households, user)
-    household = (
+    households = (
         Household.objects.for_organisation(user.organisation)
         .select_related("dwelling__building")
         .prefetch_related("persons")
-        .filter(pk=household_id)
-        .first()
     )
-    if household is None:
-        raise Http404
+    household = _one(households, household_id)
     audit.record_read(household, user=user, source=_source(request))
     persons = [PersonOut.from_orm(p) for p in household.persons.all()]
     base = HouseholdOut.from_household(household, len(persons))

@@ -36,6 +36,7 @@ AUDITED_MODELS = {
     "households.Household",
     "households.Person",
     "households.Consent",
+    "imports.ImportJob",
 }
 
 

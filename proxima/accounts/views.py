@@ -10,8 +10,8 @@ from proxima.accounts import perms, services
 from proxima.accounts.forms import ApiTokenForm, AuditFilterForm, LoginForm, UserForm
 from proxima.accounts.models import ApiToken, AuditEvent, User
 from proxima.core.decorators import require
-from proxima.core.exports import FORMATS, ExportColumn, export_response
-from proxima.core.lists import paginate, querystring_without
+from proxima.core.exports import ExportColumn
+from proxima.core.lists import list_response
 
 
 class LoginView(auth_views.LoginView):
@@ -133,11 +133,11 @@ def audit_log(request):
             )
         if actor := form.cleaned_data["actor"]:
             events = events.filter(actor_label__icontains=actor)
-    fmt = request.GET.get("format")
-    if fmt in FORMATS:
-        return export_response(fmt, "journal-audit", AUDIT_EXPORT, events.iterator())
-    return render(
+    return list_response(
         request,
         "accounts/audit_log.html",
-        {"form": form, "page": paginate(request, events), "query": querystring_without(request, "page", "format")},
+        events,
+        export_as="journal-audit",
+        columns=AUDIT_EXPORT,
+        context={"form": form},
     )

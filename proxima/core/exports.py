@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from openpyxl import Workbook
 
@@ -60,6 +61,8 @@ def _is_number(text: str) -> bool:
 
 def export_response(fmt: str, filename: str, columns: list[ExportColumn], rows: Iterable):
     """Return the rows as a downloadable CSV or XLSX file named ``filename.<fmt>``."""
+    if isinstance(rows, QuerySet):
+        rows = rows.iterator(chunk_size=2000)  # stream from the database too, not only to the client
     if fmt == "csv":
         writer = csv.writer(_Echo(), delimiter=";")
 

@@ -57,6 +57,10 @@ class ImportJob(models.Model):
         return f"{self.original_name} ({self.get_status_display()})"
 
     @property
+    def audit_organisation_id(self):
+        return self.organisation_id
+
+    @property
     def is_running(self) -> bool:
         return self.status in {
             ImportStatus.PENDING,

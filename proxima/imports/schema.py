@@ -278,7 +278,7 @@ def phone(value):
     """A French phone number, stored as ten digits: 06 12 34 56 78 -> 0612345678."""
     raw = _text_of(value)
     if len(raw) == 10 and raw.isascii() and raw.isdigit() and raw[0] == "0" and raw[1] != "0":
-        return raw  # already 0XXXXXXXXX
+        return raw  # already ten digits starting with 0
     raw = _PHONE_NOISE.sub("", raw)
     if _PHONE_NO_ZERO.fullmatch(raw):  # Excel dropped the leading 0
         raw = "0" + raw

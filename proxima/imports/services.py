@@ -68,12 +68,13 @@ def validate_job(job_id: int) -> ImportJob:
     if job.status not in {ImportStatus.PENDING, ImportStatus.VALIDATING}:
         return job  # a retried task: the check already happened
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.VALIDATING, rows_done=0)
-    report = _run(job, dry_run=True)
-    job.validation = report.as_dict()
-    job.rows_done = job.rows_total = report.rows_read
-    ready = report.ok or (job.skip_invalid and report.rows_valid > 0)
-    job.status = ImportStatus.READY if ready else ImportStatus.INVALID
-    job.save(update_fields=["validation", "rows_done", "rows_total", "status"])
+    with audit.acting_as(job.created_by, f"vérification de l'import web n° {job.pk}"):
+        report = _run(job, dry_run=True)
+        job.validation = report.as_dict()
+        job.rows_done = job.rows_total = report.rows_read
+        ready = report.ok or (job.skip_invalid and report.rows_valid > 0)
+        job.status = ImportStatus.READY if ready else ImportStatus.INVALID
+        job.save(update_fields=["validation", "rows_done", "rows_total", "status"])
     return job
 
 
@@ -103,12 +104,12 @@ def apply_job(job_id: int) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.IMPORTING)
     with audit.acting_as(job.created_by, f"import web n° {job.pk}"):
         report = _run(job, dry_run=False)
-    job.result = report.as_dict()
-    job.status = ImportStatus.DONE if report.applied else ImportStatus.FAILED
-    job.finished_at = timezone.now()
-    job.save(update_fields=["result", "status", "finished_at"])
-    if report.applied:
-        discard_files(job)
+        job.result = report.as_dict()
+        job.status = ImportStatus.DONE if report.applied else ImportStatus.FAILED
+        job.finished_at = timezone.now()
+        job.save(update_fields=["result", "status", "finished_at"])
+        if report.applied:
+            discard_files(job)
     return job
 
 

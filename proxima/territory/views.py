@@ -4,8 +4,8 @@ from django.urls import reverse
 
 from proxima.accounts import perms
 from proxima.core.decorators import require
-from proxima.core.exports import FORMATS, ExportColumn, export_response
-from proxima.core.lists import paginate, querystring_without
+from proxima.core.exports import ExportColumn
+from proxima.core.lists import list_response, paginate, querystring_without
 from proxima.territory import geo, stats
 from proxima.territory.forms import DwellingFilterForm, SiteFilterForm
 from proxima.territory.models import Dwelling, FranceServicesSite, Site
@@ -68,14 +68,13 @@ def site_list(request):
             sites = sites.filter(commune_id=commune)
         if low_demand := form.cleaned_data["low_demand"]:
             sites = sites.filter(commune__is_low_demand=low_demand == "oui")
-    sites = sites.order_by("name", "pk")
-    fmt = request.GET.get("format")
-    if fmt in FORMATS:
-        return export_response(fmt, "residences", SITE_EXPORT, sites)
-    return render(
+    return list_response(
         request,
         "territory/site_list.html",
-        {"form": form, "page": paginate(request, sites), "query": querystring_without(request, "page", "format")},
+        sites.order_by("name", "pk"),
+        export_as="residences",
+        columns=SITE_EXPORT,
+        context={"form": form},
     )
 
 
@@ -145,17 +144,11 @@ def dwelling_list(request):
         if data["site"]:
             site = get_object_or_404(Site.objects.for_organisation(request.user.organisation), pk=data["site"])
             dwellings = dwellings.filter(building__site=site)
-    dwellings = dwellings.order_by("reference", "pk")
-    fmt = request.GET.get("format")
-    if fmt in FORMATS:
-        return export_response(fmt, "logements", DWELLING_EXPORT, dwellings)
-    return render(
+    return list_response(
         request,
         "territory/dwelling_list.html",
-        {
-            "form": form,
-            "site": site,
-            "page": paginate(request, dwellings),
-            "query": querystring_without(request, "page", "format"),
-        },
+        dwellings.order_by("reference", "pk"),
+        export_as="logements",
+        columns=DWELLING_EXPORT,
+        context={"form": form, "site": site},
     )

@@ -48,6 +48,7 @@ class TestValidFile:
         job = upload(client, django_capture_on_commit_callbacks)
         assert job.status == ImportStatus.PENDING
         assert not Dwelling.objects.exists()
+        assert AuditEvent.objects.filter(target_type="imports.ImportJob", action="create", actor=staff).exists()
 
         run_worker()
         job.refresh_from_db()

@@ -1,0 +1,20 @@
+"""The pure modules import nothing from Django, so they can be tested and benchmarked alone."""
+
+import subprocess
+import sys
+
+import pytest
+
+PURE_MODULES = [
+    "proxima.imports.reading",
+    "proxima.imports.schema",
+    "proxima.imports.mapping",
+    "proxima.demo.generate",
+    "proxima.territory.geo",
+]
+
+
+@pytest.mark.parametrize("module", PURE_MODULES)
+def test_imports_no_django(module):
+    code = f"import sys, {module}; sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0, f"{module} imports Django"
