@@ -99,13 +99,7 @@ def detect_encoding(path: Path, display_name: str) -> str:
                 decoder.decode(chunk)
             except UnicodeDecodeError as error:
                 bad_line = line + chunk[: error.start].count(b"\n")
-                if has_utf8_sequence or UTF8_SEQUENCE.search(chunk[error.start :]):
-                    raise TableError(
-                        display_name,
-                        "encodages mélangés : une partie du fichier est en UTF-8 et cette ligne ne l'est pas",
-                        "un seul encodage pour tout le fichier (UTF-8, Windows-1252 ou Latin-1)",
-                        bad_line,
-                    ) from None
+                rest = chunk[error.start :]
                 break
             line += chunk.count(b"\n")
         else:
@@ -116,12 +110,21 @@ def detect_encoding(path: Path, display_name: str) -> str:
                     display_name, "fichier tronqué au milieu d'un caractère UTF-8", "un fichier complet", line
                 ) from None
             return "utf-8-sig"
-        # Not UTF-8: Windows-1252 unless it uses bytes only Latin-1 defines.
-        f.seek(0)
-        while chunk := f.read(CHUNK):
-            if CP1252_UNDEFINED.search(chunk):
-                return "latin-1"
-        return "cp1252"
+        # Not UTF-8. UTF-8 sequences anywhere mean two encodings were mixed (two exports pasted
+        # together): refused, rather than read as mojibake. Otherwise Windows-1252, unless the file
+        # uses bytes that only Latin-1 defines.
+        latin1 = False
+        while rest:
+            if has_utf8_sequence or UTF8_SEQUENCE.search(rest):
+                raise TableError(
+                    display_name,
+                    "encodages mélangés : une partie du fichier est en UTF-8 et cette ligne ne l'est pas",
+                    "un seul encodage pour tout le fichier (UTF-8, Windows-1252 ou Latin-1)",
+                    bad_line,
+                )
+            latin1 = latin1 or bool(CP1252_UNDEFINED.search(rest))
+            rest = f.read(CHUNK)
+        return "latin-1" if latin1 else "cp1252"
 
 
 def _count_lines(path: Path) -> int:

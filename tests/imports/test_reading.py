@@ -109,3 +109,12 @@ def test_xlsx_rows_keep_types_and_flag_formulas(tmp_path):
 @pytest.mark.parametrize(("index", "letter"), [(0, "A"), (25, "Z"), (26, "AA"), (27, "AB"), (701, "ZZ"), (702, "AAA")])
 def test_column_letter(index, letter):
     assert column_letter(index) == letter
+
+
+def test_utf8_after_windows_1252_is_refused_at_the_first_bad_line(tmp_path):
+    """Mixed the other way round: a Windows-1252 line first, UTF-8 further down, even in a later block."""
+    data = b"reference;nom;commune\n" + "R1;Résidence du Château;36044\n".encode("cp1252")
+    data += b"R2;x;36044\n" * 200_000 + "R3;Les Prés;36044\n".encode()
+    with pytest.raises(TableError, match="encodages mélangés") as error:
+        open_table(write(tmp_path, "melange.csv", data))
+    assert error.value.line == 2
