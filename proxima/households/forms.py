@@ -3,8 +3,7 @@ import datetime as dt
 from django import forms
 
 from proxima.households.enums import ConsentChannel, ConsentPurpose
-
-YES_NO = [("", "Tous"), ("oui", "Oui"), ("non", "Non")]
+from proxima.territory.forms import YES_NO
 
 
 class HouseholdFilterForm(forms.Form):
