@@ -15,9 +15,6 @@ class OrganisationQuerySet(models.QuerySet):
     def landlords(self):
         return self.filter(kind=OrganisationKind.LANDLORD)
 
-    def partners(self):
-        return self.filter(kind=OrganisationKind.PARTNER)
-
 
 class Organisation(models.Model):
     slug = models.SlugField(_("identifiant"), max_length=60, unique=True)
@@ -53,10 +50,6 @@ class Organisation(models.Model):
             raise ValidationError({"partner_type": _("Précisez le type de partenaire.")})
         if self.kind != OrganisationKind.PARTNER and self.partner_type:
             raise ValidationError({"partner_type": _("Seul un partenaire a un type de partenaire.")})
-
-    @property
-    def is_landlord(self) -> bool:
-        return self.kind == OrganisationKind.LANDLORD
 
     @property
     def audit_organisation_id(self):

@@ -120,9 +120,6 @@ class SiteQuerySet(models.QuerySet):
     def for_organisation(self, organisation):
         return self.filter(organisation=organisation)
 
-    def low_demand(self):
-        return self.filter(commune__is_low_demand=True)
-
     def with_stock_counts(self):
         return self.annotate(
             dwellings_count=Count("buildings__dwellings", distinct=True),
@@ -199,9 +196,6 @@ class Building(models.Model):
 class DwellingQuerySet(models.QuerySet):
     def for_organisation(self, organisation):
         return self.filter(organisation=organisation)
-
-    def vacant(self):
-        return self.filter(status=DwellingStatus.VACANT)
 
 
 class Dwelling(models.Model):

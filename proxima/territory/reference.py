@@ -59,15 +59,16 @@ def _upsert(model, objects, fields, batch_size=2000):
     return len(objects)
 
 
-def reference_data_loaded() -> bool:
-    return ReferenceDataset.objects.filter(name="territory", sha256=_fingerprint()).exists()
+def reference_data_loaded(fingerprint: str | None = None) -> bool:
+    """Whether the shipped files, as they are now, are what the database holds."""
+    return ReferenceDataset.objects.filter(name="territory", sha256=fingerprint or _fingerprint()).exists()
 
 
 @transaction.atomic
 def load_reference_data(*, force: bool = False) -> dict[str, int]:
     """Load or refresh every reference table; return the number of rows per table (0 if unchanged)."""
     fingerprint = _fingerprint()
-    if not force and ReferenceDataset.objects.filter(name="territory", sha256=fingerprint).exists():
+    if not force and reference_data_loaded(fingerprint):
         return {}
 
     counts = {}
