@@ -10,6 +10,7 @@ from proxima.accounts.enums import AuditAction
 from proxima.core.api_auth import ApiTokenAuth, UserSessionAuth
 from proxima.households.models import Household
 from proxima.households.schemas import HouseholdDetailOut, HouseholdOut, HouseholdPage, PersonOut
+from proxima.needs.api import router as needs_router
 from proxima.territory.models import Dwelling, Site
 from proxima.territory.schemas import DwellingOut, DwellingPage, SiteOut, SitePage
 
@@ -120,10 +121,7 @@ def list_households(request, params: Query[HouseholdFilters]):
     user = request.auth
     _check(perms.can_view_households, user)
     households = (
-        Household.objects.for_organisation(user.organisation)
-        .select_related("dwelling__building")
-        .with_persons_count()
-        .order_by("pk")
+        Household.objects.visible_to(user).select_related("dwelling__building").with_persons_count().order_by("pk")
     )
     if params.site is not None:
         households = households.filter(dwelling__building__site_id=params.site)
@@ -151,13 +149,12 @@ def list_households(request, params: Query[HouseholdFilters]):
 def get_household(request, household_id: int):
     user = request.auth
     _check(perms.can_view_households, user)
-    households = (
-        Household.objects.for_organisation(user.organisation)
-        .select_related("dwelling__building")
-        .prefetch_related("persons")
-    )
+    households = Household.objects.visible_to(user).select_related("dwelling__building").prefetch_related("persons")
     household = _one(households, household_id)
     audit.record_read(household, user=user, source=_source(request))
     persons = [PersonOut.from_orm(p) for p in household.persons.all()]
     base = HouseholdOut.from_household(household, len(persons))
     return HouseholdDetailOut(**base.dict(), persons=persons)
+
+
+api.add_router("/needs", needs_router)

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "proxima.territory",
     "proxima.households",
     "proxima.imports",
+    "proxima.needs",
     "proxima.demo",
 ]
 

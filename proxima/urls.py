@@ -8,5 +8,7 @@ urlpatterns = [
     path("territoire/", include("proxima.territory.urls")),
     path("menages/", include("proxima.households.urls")),
     path("imports/", include("proxima.imports.urls")),
+    path("besoins/", include("proxima.needs.urls")),
+    path("repondre/", include("proxima.needs.urls_public")),
     path("api/", api.urls),
 ]

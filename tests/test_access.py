@@ -16,6 +16,7 @@ from proxima.accounts.services import create_api_token
 from proxima.imports.models import ImportJob, ImportStatus
 from tests.accounts.factories import OrganisationFactory, UserFactory
 from tests.households.factories import ConsentFactory, PersonFactory
+from tests.needs import access_analysis, access_collect, access_outreach, access_paper, access_respond, access_surveys
 from tests.territory.factories import DwellingFactory
 
 PUBLIC = "public"
@@ -29,6 +30,8 @@ PUBLIC_STATUS = {
     "accounts:password_reset_confirm": 302,  # Django swaps the token in the URL for one in the session
     "api:api-root": 404,  # the API has no home page: its documentation is /api/docs
 }
+# What an allowed visitor gets when it is not 200 (pages) or 302 (form actions).
+ALLOWED_STATUS = {}
 VISITORS = ["anonymous", "admin", "staff", "field_agent", "read_only", "partner", "other_admin"]
 
 SITE_MARKER = "Résidence Marqueur-A"
@@ -80,6 +83,13 @@ ROUTES = {
     "api:list_households": (HOUSEHOLDS, "get", None),
     "api:get_household": (HOUSEHOLDS - {"other_admin"}, "get", lambda w: {"household_id": w["household"].pk}),
 }
+# Each area of the needs app declares its routes, and what they need in the world, in its own module.
+NEEDS_AREAS = [access_surveys, access_collect, access_respond, access_paper, access_analysis, access_outreach]
+for _area in NEEDS_AREAS:
+    assert not set(_area.ROUTES) & set(ROUTES), f"{_area.__name__} declares a route twice"
+    ROUTES.update(_area.ROUTES)
+    PUBLIC_STATUS.update(getattr(_area, "PUBLIC_STATUS", {}))
+    ALLOWED_STATUS.update(getattr(_area, "ALLOWED_STATUS", {}))
 
 
 def url_names(patterns=None, namespace=None):
@@ -120,7 +130,8 @@ def world(landlord):
     )
     job.file.save("stock.csv", ContentFile(b"a;b\n1;2\n"))
     staff = users["staff"]
-    return {
+    dwelling.building.site.agents.add(users["field_agent"])  # a field agent sees only their sites' households
+    world = {
         "site": dwelling.building.site,
         "dwelling": dwelling,
         "household": household,
@@ -131,6 +142,9 @@ def world(landlord):
         "uid": urlsafe_base64_encode(force_bytes(staff.pk)),
         "reset_token": default_token_generator.make_token(staff),
     }
+    for area in NEEDS_AREAS:
+        world.update(area.build(world))
+    return world
 
 
 def request(client, world, name, visitor):
@@ -169,6 +183,7 @@ def test_access(client, world, name, visitor):
             expected = 302  # landlord staff land on their dashboard
         if name == "imports:progress":
             expected = 302  # the fragment is for htmx; a plain request is sent to the full page
+        expected = ALLOWED_STATUS.get(name, expected)
         assert response.status_code == expected, response.content[:500]
         if visitor == "other_admin":
             content = b"".join(response.streaming_content) if response.streaming else response.content

@@ -36,7 +36,11 @@ AUDITED_MODELS = {
     "households.Household",
     "households.Person",
     "households.Consent",
+    "households.Interaction",
     "imports.ImportJob",
+    "needs.Survey",
+    "needs.Response",
+    "needs.OutreachContact",
 }
 
 

@@ -67,3 +67,43 @@ def can_manage_users(user, organisation) -> bool:
 def can_manage_own_tokens(user) -> bool:
     """Any active user may create API tokens: a token carries exactly its owner's rights."""
     return user.is_authenticated and user.is_active
+
+
+def can_manage_surveys(user, organisation) -> bool:
+    """Writing, importing, opening and closing surveys, and printing letters: admins and the proximity team."""
+    return _is_member(user, organisation) and is_landlord_user(user) and user.role in {Role.ADMIN, Role.STAFF}
+
+
+def can_collect_answers(user, organisation) -> bool:
+    """Entering answers for a household (phone, visit, paper, tablet): the staff who meet residents.
+
+    Field agents collect only for the households of the sites entrusted to them
+    (``Household.objects.visible_to``).
+    """
+    return can_view_households(user, organisation)
+
+
+def can_view_needs(user, organisation) -> bool:
+    """Needs by territory are aggregates with confidence intervals, no names: every landlord role but field agents,
+    who work from their outreach list and whose sites alone would not make a representative picture."""
+    return (
+        _is_member(user, organisation)
+        and is_landlord_user(user)
+        and user.role in {Role.ADMIN, Role.STAFF, Role.READ_ONLY}
+    )
+
+
+def can_view_answers(user, organisation) -> bool:
+    """One household's answers are personal data: the staff who act on them, never partners or read-only users.
+    Field agents see only the answers of their sites' households."""
+    return can_view_households(user, organisation)
+
+
+def can_view_outreach(user, organisation) -> bool:
+    """The outreach list names households to call or visit: staff and field agents (their own sites only)."""
+    return can_view_households(user, organisation)
+
+
+def can_manage_outreach(user, organisation) -> bool:
+    """Outreach thresholds and which field agent covers which site: admins and the proximity team."""
+    return can_manage_surveys(user, organisation)

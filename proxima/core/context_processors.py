@@ -16,5 +16,8 @@ def organisation(request):
             "import": perms.can_import(user, org),
             "view_audit_log": perms.can_view_audit_log(user, org),
             "manage_users": perms.can_manage_users(user, org),
+            "manage_surveys": perms.can_manage_surveys(user, org),
+            "view_needs": perms.can_view_needs(user, org),
+            "view_outreach": perms.can_view_outreach(user, org),
         },
     }

@@ -30,3 +30,17 @@ class ConsentChannel(models.TextChoices):
     PAPER = "paper", _("papier signé")
     IN_PERSON = "in_person", _("en personne")
     WEB = "web", _("en ligne")
+
+
+class InteractionChannel(models.TextChoices):
+    """How a contact with a household happened, whatever the app that records it."""
+
+    PHONE = "phone", _("téléphone")
+    HOME_VISIT = "home_visit", _("visite à domicile")
+    MOBILE_AGENCY = "mobile_agency", _("agence mobile")
+    CONCIERGE = "concierge", _("conciergerie")
+    OFFICE = "office", _("accueil ou permanence")
+    LETTER = "letter", _("courrier")
+    WEB = "web", _("en ligne")
+    EMAIL = "email", _("e-mail")
+    SMS = "sms", _("SMS")

@@ -2,12 +2,20 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
-from proxima.households.enums import ConsentChannel, ConsentPurpose, ContactChannel, PersonRole
+from proxima.accounts.enums import Role
+from proxima.households.enums import ConsentChannel, ConsentPurpose, ContactChannel, InteractionChannel, PersonRole
 
 
 class HouseholdQuerySet(models.QuerySet):
     def for_organisation(self, organisation):
         return self.filter(organisation=organisation)
+
+    def visible_to(self, user):
+        """The households a user works with: a field agent sees only those of the sites entrusted to them."""
+        households = self.for_organisation(user.organisation)
+        if user.role == Role.FIELD_AGENT:
+            households = households.filter(dwelling__building__site__agents=user)
+        return households
 
     def in_arrears(self):
         return self.filter(arrears_amount__gt=0)
@@ -181,3 +189,45 @@ class Consent(models.Model):
     @property
     def audit_organisation_id(self):
         return Household.objects.values_list("organisation_id", flat=True).get(pk=self.household_id)
+
+
+class InteractionQuerySet(models.QuerySet):
+    def for_organisation(self, organisation):
+        return self.filter(organisation=organisation)
+
+
+class Interaction(models.Model):
+    """One contact with a household, by any app and any channel: the household's interaction history.
+
+    It says that a contact happened, how, about what and with what outcome, not what was said:
+    the note is short and factual (RGPD, art. 5.1.c). The outreach rule "no recorded contact for
+    N months" and the impact measures read it.
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="interactions")
+    occurred_at = models.DateTimeField(_("date du contact"), db_index=True)
+    channel = models.CharField(_("canal"), max_length=15, choices=InteractionChannel.choices)
+    source = models.CharField(
+        _("origine"), max_length=30, help_text=_("Ce qui a donné lieu au contact : « enquête », « aller vers »…")
+    )
+    theme = models.CharField(_("thème"), max_length=30, blank=True)
+    outcome = models.CharField(_("résultat"), max_length=30, blank=True)
+    note = models.CharField(_("remarque"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = InteractionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        ordering = ["-occurred_at", "-id"]
+        indexes = [models.Index(fields=["household", "-occurred_at"], name="interaction_household_recent")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} · {self.occurred_at:%d/%m/%Y}"
+
+    @property
+    def audit_organisation_id(self):
+        return self.organisation_id

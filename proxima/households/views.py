@@ -36,7 +36,7 @@ HOUSEHOLD_EXPORT = [
 
 def _filtered_households(request, form):
     households = (
-        Household.objects.for_organisation(request.user.organisation)
+        Household.objects.visible_to(request.user)
         .select_related("dwelling__building__site__commune")
         .with_persons_count()
     )
@@ -93,9 +93,7 @@ def household_list(request):
 
 def _get_household(request, pk):
     return get_object_or_404(
-        Household.objects.for_organisation(request.user.organisation).select_related(
-            "dwelling__building__site__commune"
-        ),
+        Household.objects.visible_to(request.user).select_related("dwelling__building__site__commune"),
         pk=pk,
     )
 
@@ -103,7 +101,7 @@ def _get_household(request, pk):
 @require(perms.can_view_households)
 def household_detail(request, pk):
     household = get_object_or_404(
-        Household.objects.for_organisation(request.user.organisation)
+        Household.objects.visible_to(request.user)
         .select_related("dwelling__building__site__commune")
         .prefetch_related(
             Prefetch("persons", queryset=Person.objects.order_by("role", "birth_year")),

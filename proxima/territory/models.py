@@ -2,6 +2,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from proxima.accounts.enums import Role
 from proxima.territory.enums import DwellingKind, DwellingStatus, Financing, LocationPrecision, ZoneABC
 
 
@@ -120,6 +121,13 @@ class SiteQuerySet(models.QuerySet):
     def for_organisation(self, organisation):
         return self.filter(organisation=organisation)
 
+    def visible_to(self, user):
+        """The sites a user works on: all the organisation's, or for a field agent only those entrusted to them."""
+        sites = self.for_organisation(user.organisation)
+        if user.role == Role.FIELD_AGENT:
+            sites = sites.filter(agents=user)
+        return sites
+
     def with_stock_counts(self):
         return self.annotate(
             dwellings_count=Count("buildings__dwellings", distinct=True),
@@ -151,6 +159,13 @@ class Site(models.Model):
         max_length=10,
         choices=LocationPrecision.choices,
         default=LocationPrecision.ADDRESS,
+    )
+    agents = models.ManyToManyField(
+        "accounts.User",
+        blank=True,
+        related_name="assigned_sites",
+        verbose_name=_("agents de terrain"),
+        help_text=_("Les agents de terrain ne voient que les ménages des résidences qui leur sont confiées."),
     )
 
     objects = SiteQuerySet.as_manager()

@@ -15,7 +15,7 @@ class TestReads:
     def test_reading_a_household_page_is_audited(self, client, landlord):
         """Who read which household, when, from which page."""
         household = PersonFactory(household__dwelling__building__site__organisation=landlord).household
-        user = UserFactory(organisation=landlord, role=Role.FIELD_AGENT)
+        user = UserFactory(organisation=landlord, role=Role.STAFF)
         client.force_login(user)
         AuditEvent.objects.all().delete()
         client.get(reverse("households:detail", args=[household.pk]))
@@ -67,7 +67,7 @@ class TestWrites:
 
     def test_a_consent_recorded_from_the_page_is_logged(self, client, landlord):
         household = HouseholdFactory(dwelling__building__site__organisation=landlord)
-        user = UserFactory(organisation=landlord, role=Role.FIELD_AGENT)
+        user = UserFactory(organisation=landlord, role=Role.STAFF)
         client.force_login(user)
         client.post(
             reverse("households:consent_create", args=[household.pk]),

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def agent(client, landlord):
-    user = UserFactory(organisation=landlord, role=Role.FIELD_AGENT)
+    user = UserFactory(organisation=landlord, role=Role.STAFF)
     client.force_login(user)
     return user
 
@@ -118,3 +118,25 @@ class TestConsents:
         assert "déjà retiré" in response.content.decode()
         consent.refresh_from_db()
         assert consent.withdrawn_on == dt.date(2026, 2, 1)
+
+
+class TestFieldAgentScope:
+    """A field agent works on the sites entrusted to them, and sees only those households."""
+
+    def test_list_detail_and_api_show_only_the_agents_sites(self, client, landlord):
+        agent = UserFactory(organisation=landlord, role=Role.FIELD_AGENT)
+        mine, theirs = household(landlord, reference="MIEN-1"), household(landlord, reference="AUTRE-1")
+        mine.dwelling.building.site.agents.add(agent)
+        client.force_login(agent)
+        content = client.get(reverse("households:list")).content.decode()
+        assert "MIEN-1" in content and "AUTRE-1" not in content
+        assert client.get(reverse("households:detail", args=[mine.pk])).status_code == 200
+        assert client.get(reverse("households:detail", args=[theirs.pk])).status_code == 404
+        assert client.get(reverse("api:get_household", args=[theirs.pk])).status_code == 404
+        refs = [h["reference"] for h in client.get(reverse("api:list_households")).json()["items"]]
+        assert refs == ["MIEN-1"]
+
+    def test_an_agent_without_sites_sees_no_household(self, client, landlord):
+        household(landlord, reference="AUTRE-2")
+        client.force_login(UserFactory(organisation=landlord, role=Role.FIELD_AGENT))
+        assert "AUTRE-2" not in client.get(reverse("households:list")).content.decode()

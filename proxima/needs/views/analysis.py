@@ -1,0 +1,3 @@
+"""analysis views."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""collect views."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""outreach views."""
+
+urlpatterns = []

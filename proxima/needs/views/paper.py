@@ -1,0 +1,3 @@
+"""paper views."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""respond views."""
+
+urlpatterns = []

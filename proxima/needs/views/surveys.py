@@ -1,0 +1,3 @@
+"""surveys views."""
+
+urlpatterns = []
