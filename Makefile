@@ -25,7 +25,7 @@ test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python benchmarks/bench_import.py
+	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 quality: install
 	$(BIN)/ruff format --check .
