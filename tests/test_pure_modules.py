@@ -11,6 +11,8 @@ PURE_MODULES = [
     "proxima.imports.mapping",
     "proxima.demo.generate",
     "proxima.territory.geo",
+    "proxima.demo.answers",
+    "proxima.needs.expressions",
 ]
 
 
