@@ -13,6 +13,7 @@ PURE_MODULES = [
     "proxima.territory.geo",
     "proxima.demo.answers",
     "proxima.needs.expressions",
+    "proxima.needs.weighting",
 ]
 
 
