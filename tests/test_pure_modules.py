@@ -14,6 +14,7 @@ PURE_MODULES = [
     "proxima.demo.answers",
     "proxima.needs.expressions",
     "proxima.needs.weighting",
+    "proxima.needs.xlsform",
 ]
 
 

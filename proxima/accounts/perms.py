@@ -93,6 +93,12 @@ def can_view_needs(user, organisation) -> bool:
     )
 
 
+def can_view_surveys(user, organisation) -> bool:
+    """A survey's questions, targets and response counts name no household. Those who read the needs
+    and those who put the questions to residents read them; writing stays with ``can_manage_surveys``."""
+    return can_view_needs(user, organisation) or can_collect_answers(user, organisation)
+
+
 def can_view_answers(user, organisation) -> bool:
     """One household's answers are personal data: the staff who act on them, never partners or read-only users.
     Field agents see only the answers of their sites' households."""
