@@ -205,6 +205,6 @@ def test_api_with_token(client, world, name):
     allowed, method, kwargs = ROUTES[name]
     url = reverse(name, kwargs=kwargs(world) if kwargs else None)
     _, key = create_api_token(user=world["users"]["read_only"], name="lecture")
-    response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {key}")
+    response = getattr(client, method)(url, HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == (200 if "read_only" in allowed else 403)
-    assert client.get(url, HTTP_AUTHORIZATION="Bearer pxm_wrong").status_code == 401
+    assert getattr(client, method)(url, HTTP_AUTHORIZATION="Bearer pxm_wrong").status_code == 401

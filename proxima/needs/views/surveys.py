@@ -31,7 +31,6 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHANNEL_LABELS = dict(Channel.choices)
 
 
-
 def _get_survey(request, pk, queryset=None):
     queryset = queryset if queryset is not None else Survey.objects.all()
     return get_object_or_404(queryset.for_organisation(request.user.organisation), pk=pk)
