@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from proxima.accounts import audit, perms
@@ -14,7 +15,11 @@ from proxima.core.lists import paginate, querystring_without
 from proxima.households import services
 from proxima.households.forms import ConsentForm, HouseholdFilterForm
 from proxima.households.models import Consent, Household, Person
+from proxima.needs.outreach_services import describe_flag, household_flag
 from proxima.territory.models import Site
+
+# The household's page shows its latest contacts; the full history stays in the database.
+INTERACTIONS_SHOWN = 20
 
 # The list and its export show no names: a lease reference, a dwelling and figures. The names
 # are on the household's page, whose every reading is audited.
@@ -110,6 +115,13 @@ def household_detail(request, pk):
         pk=pk,
     )
     audit.record_read(household, user=request.user, source=f"{request.method} {request.path}")
+    org = request.user.organisation
+    interactions = list(household.interactions.select_related("recorded_by")[: INTERACTIONS_SHOWN + 1])
+    can_view_outreach = perms.can_view_outreach(request.user, org)
+    outreach_reasons = None
+    if can_view_outreach:
+        flag, params = household_flag(household=household, user=request.user, today=timezone.localdate())
+        outreach_reasons = describe_flag(flag, params) if flag else []
     return render(
         request,
         "households/household_detail.html",
@@ -117,7 +129,11 @@ def household_detail(request, pk):
             "household": household,
             "today": dt.date.today(),
             "consent_form": ConsentForm(),
-            "can_record_consent": perms.can_record_consent(request.user, request.user.organisation),
+            "can_record_consent": perms.can_record_consent(request.user, org),
+            "interactions": interactions[:INTERACTIONS_SHOWN],
+            "more_interactions": len(interactions) > INTERACTIONS_SHOWN,
+            "can_view_outreach": can_view_outreach,
+            "outreach_reasons": outreach_reasons,
         },
     )
 

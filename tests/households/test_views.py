@@ -66,7 +66,9 @@ class TestDetail:
     def test_constant_queries(self, client, agent, landlord, django_assert_num_queries):
         h = household(landlord)
         PersonFactory(household=h)
-        with django_assert_num_queries(6) as first:  # session, user, household, persons, consents, audit
+        # session, user, household, persons, consents, audit, interactions,
+        # outreach: settings, households, last contacts, sites, France services
+        with django_assert_num_queries(12) as first:
             client.get(reverse("households:detail", args=[h.pk]))
         PersonFactory.create_batch(4, household=h)
         ConsentFactory(household=h, purpose="sms")
