@@ -15,6 +15,8 @@ PURE_MODULES = [
     "proxima.needs.expressions",
     "proxima.needs.weighting",
     "proxima.needs.xlsform",
+    "proxima.needs.validation",
+    "proxima.needs.outreach",
 ]
 
 

@@ -18,6 +18,7 @@ def organisation(request):
             "manage_users": perms.can_manage_users(user, org),
             "manage_surveys": perms.can_manage_surveys(user, org),
             "view_surveys": perms.can_view_surveys(user, org),
+            "collect_answers": perms.can_collect_answers(user, org),
             "view_needs": perms.can_view_needs(user, org),
             "view_outreach": perms.can_view_outreach(user, org),
         },

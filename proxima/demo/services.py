@@ -14,6 +14,7 @@ from django.db import transaction
 from proxima.accounts.enums import OrganisationKind, PartnerType, Role
 from proxima.accounts.models import Organisation, User
 from proxima.demo.generate import CommuneInfo, DemoParams, write_demo_files
+from proxima.demo.needs import NeedsDemoResult, build_needs_demo
 from proxima.imports.engine import ImportReport, run_import
 from proxima.imports.households import HouseholdImporter
 from proxima.imports.stock import StockImporter
@@ -59,6 +60,7 @@ class DemoResult:
     organisation: Organisation
     stock: ImportReport
     households: ImportReport
+    needs: NeedsDemoResult | None
     logins: list[tuple[str, str, str]]  # (email, role label, organisation)
 
 
@@ -130,4 +132,7 @@ def build_demo(
         today=today,
         progress=step("households"),
     )
-    return DemoResult(organisation, stock, households, logins)
+    needs = None
+    if stock.applied and households.applied:
+        needs = build_needs_demo(organisation, today=today, seed=seed, progress=step("answers"))
+    return DemoResult(organisation, stock, households, needs, logins)
