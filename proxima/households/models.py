@@ -72,6 +72,19 @@ class Household(models.Model):
         blank=True,
         help_text=_("Mobilité : choix des arrêts de l'agence mobile et des services de transport. Vide si inconnu."),
     )
+    size = models.PositiveSmallIntegerField(
+        _("nombre de personnes"),
+        db_default=0,  # bulk imports insert households without it, then recount
+        editable=False,
+        help_text=_("Tenu à jour depuis les personnes du ménage : redressement des enquêtes, repérage des isolés."),
+    )
+    holder_birth_year = models.PositiveSmallIntegerField(
+        _("année de naissance du titulaire du bail"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Tenue à jour depuis les personnes du ménage : tranche d'âge pour le redressement des enquêtes."),
+    )
     contact_channel = models.CharField(
         _("canal de contact préféré"),
         max_length=10,

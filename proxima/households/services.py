@@ -2,8 +2,11 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
-from proxima.households.models import Consent, Household
+from proxima.households.enums import PersonRole
+from proxima.households.models import Consent, Household, Person
 
 
 @transaction.atomic
@@ -27,3 +30,19 @@ def withdraw_consent(*, consent: Consent, on: dt.date) -> Consent:
     consent.withdrawn_on = on
     consent.save(update_fields=["withdrawn_on"])
     return consent
+
+
+def refresh_summaries(households) -> int:
+    """Recount ``size`` and ``holder_birth_year`` of ``households`` (a queryset) from their persons.
+
+    The needs analysis reads these two columns for every household of a landlord; keeping them
+    on the household spares it a join with all the persons on each page. Imports call this once
+    for the organisation after writing persons in bulk; single saves go through the signals.
+    """
+    persons = Person.objects.filter(household=OuterRef("pk")).order_by().values("household")
+    return households.update(
+        size=Coalesce(Subquery(persons.annotate(n=Count("pk")).values("n")), 0),
+        holder_birth_year=Subquery(
+            persons.filter(role=PersonRole.REFERENCE).annotate(year=Max("birth_year")).values("year")
+        ),
+    )

@@ -11,7 +11,6 @@ the second time. Memory does not hold the file: only what the checks across rows
 import abc
 import contextlib
 import datetime as dt
-import gc
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from django.db import transaction
 
 from proxima.accounts import audit
 from proxima.accounts.enums import AuditAction
+from proxima.core.memory import gc_paused
 from proxima.imports.bulk import analyze
 from proxima.imports.mapping import Mapping, load_mapping
 from proxima.imports.reading import TableError, open_table
@@ -179,27 +179,10 @@ def run_import(
         return report
 
     importer = importer_class(organisation=organisation, today=today, file=display_name, layout=layout)
-    with _gc_paused():
+    with gc_paused():
         _run(importer, table, layout, mapping, report, progress=progress, chunk_size=chunk_size)
     # When nothing was applied, the counts say what the import would have done.
     return report
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector during an import.
-
-    An import allocates millions of short-lived objects (no reference cycles) while holding large
-    tables of references: each automatic collection would scan those tables again, for nothing.
-    Reference counting still frees memory as usual.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _run(importer: Importer, table, layout, mapping, report: ImportReport, *, progress, chunk_size: int):

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from proxima.households.enums import ContactChannel, PersonRole
 from proxima.households.models import Household, Person
+from proxima.households.services import refresh_summaries
 from proxima.imports import schema as s
 from proxima.imports.bulk import insert_rows, update_rows, upsert_by_reference
 from proxima.imports.engine import Importer, ImportReport, Row
@@ -325,3 +326,6 @@ class HouseholdImporter(Importer):
                 # A real delete (not a raw one): each person removed is written to the audit trail.
                 for person in Person.objects.filter(id__in=gone):
                     person.delete()
+        if apply:
+            # Persons were written in bulk, past the signals: recount every household's size and holder's age.
+            refresh_summaries(Household.objects.filter(organisation=self.organisation))
