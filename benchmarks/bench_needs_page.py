@@ -79,6 +79,7 @@ def seed() -> dict:
     from proxima.accounts.models import Organisation
     from proxima.households.enums import PersonRole
     from proxima.households.models import Household, Person
+    from proxima.households.services import refresh_summaries
     from proxima.needs.enums import Channel, Need, QuestionKind, SurveyStatus
     from proxima.needs.models import Choice, Question, Response, Section, Survey, SurveyVersion
     from proxima.territory.enums import DwellingKind, DwellingStatus, Financing
@@ -146,6 +147,7 @@ def seed() -> dict:
         for _ in range(rng.choice([0, 0, 0, 1, 1, 2, 3, 4])):
             persons.append(Person(household=h, first_name="C", last_name="B", birth_year=2010, role=PersonRole.CHILD))
     Person.objects.bulk_create(persons, batch_size=BATCH)
+    refresh_summaries(Household.objects.filter(organisation=organisation))  # as the households import does
 
     survey = Survey.objects.create(organisation=organisation, title="Enquête besoins 2026", status=SurveyStatus.OPEN)
     survey.sites.set(sites)

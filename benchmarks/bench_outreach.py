@@ -58,6 +58,7 @@ def seed():
     from proxima.accounts.models import Organisation, User
     from proxima.households.enums import PersonRole
     from proxima.households.models import Household, Interaction, Person
+    from proxima.households.services import refresh_summaries
     from proxima.needs.enums import Channel, Need, SurveyStatus
     from proxima.needs.models import Invitation, OutreachSettings, Response, Survey, SurveyVersion
     from proxima.territory.enums import DwellingKind, DwellingStatus, Financing
@@ -128,6 +129,7 @@ def seed():
         for _ in range(rng.choice([0, 0, 1, 1, 2, 3])):
             persons.append(Person(household=h, first_name="C", last_name="B", birth_year=2010, role=PersonRole.CHILD))
     Person.objects.bulk_create(persons, batch_size=BATCH)
+    refresh_summaries(Household.objects.filter(organisation=org))  # as the households import does
     now = timezone.now()
     Interaction.objects.bulk_create(
         (

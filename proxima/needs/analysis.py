@@ -14,15 +14,15 @@ import datetime as dt
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
-from functools import cached_property, partial
-from operator import attrgetter
+from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from typing import NamedTuple
 
+import numpy as np
 from django.db import connections
-from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 
-from proxima.households.enums import PersonRole
+from proxima.core.memory import gc_paused
 from proxima.households.models import Household
 from proxima.needs.enums import Channel, Need
 from proxima.needs.models import Question, Response
@@ -103,21 +103,22 @@ class Place:
 
 @dataclass(frozen=True)
 class SurveyData:
-    """Everything the analysis of one survey reads from the database, as plain data."""
+    """Everything the analysis of one survey reads from the database, as plain data.
 
-    households: tuple[HouseholdRow, ...]
-    responses: tuple[ResponseRow, ...]
+    The population enters only through its counts by dimension: a large landlord has 100,000
+    households, and the page must answer in < 500 ms, so only the respondents are kept as rows.
+    """
+
+    population: int  # targeted households
+    totals: Mapping[str, Mapping[Hashable, int]]  # per code of DIMENSIONS: targeted households per category
+    respondents: tuple[tuple[HouseholdRow, ResponseRow], ...]  # targeted households with a response, register order
+    anonymous: int  # responses with no household (public link): not in the rates nor the estimates
+    outside: int  # responses of households the survey does not target (moved, or targets changed)
     needs: tuple[str, ...]  # need codes some question of the survey measures, in the order of Need
     sites: Mapping[int, str]
     communes: Mapping[str, Place]
     epcis: Mapping[str, str]
     on: dt.date
-
-    @cached_property
-    def respondents(self) -> list[tuple[HouseholdRow, ResponseRow]]:
-        """Targeted households with a response, in the register's order."""
-        by_household = {r.household_id: r for r in self.responses if r.household_id is not None}
-        return [(h, by_household[h.household_id]) for h in self.households if h.household_id in by_household]
 
 
 def _raw(queryset) -> list[tuple]:
@@ -132,12 +133,21 @@ def _raw(queryset) -> list[tuple]:
         return cursor.fetchall()
 
 
-def load_survey_data(survey, *, on: dt.date) -> SurveyData:
+def _count_by(counts: Mapping[Hashable, int], key: Callable[[Hashable], Hashable]) -> Counter:
+    merged = Counter()
+    for value, count in counts.items():
+        merged[key(value)] += count
+    return merged
+
+
+@gc_paused()
+def load_survey_data(survey, *, on: dt.date, territory: tuple[str, Hashable] | None = None) -> SurveyData:
     """Read the population targeted by ``survey``, its responses and the places they lie in.
 
     The population is the households of the survey's sites and of the sites in its communes,
-    or all the organisation's households when it targets neither. Six or seven queries, whatever the
-    number of households: aggregates and ``values_list`` only.
+    or all the organisation's households when it targets neither; ``territory`` (a territory
+    code of :data:`DIMENSIONS` and a key) keeps only the households of one site, commune or EPCI.
+    Six or seven queries, whatever the number of households: aggregates and ``values_list`` only.
     """
     organisation_id = survey.organisation_id
     households = Household.objects.filter(organisation_id=organisation_id)
@@ -147,14 +157,14 @@ def load_survey_data(survey, *, on: dt.date) -> SurveyData:
         households = households.filter(
             Q(dwelling__building__site__in=targets) | Q(dwelling__building__site__commune__in=target_communes)
         )
+    if territory is not None:
+        code, key = territory
+        field_name = {"site": "site_id", "commune": "site__commune_id", "epci": "site__commune__epci_id"}[code]
+        households = households.filter(**{f"dwelling__building__{field_name}": key or None})
     rows = _raw(
         households.annotate(in_arrears=ExpressionWrapper(Q(arrears_amount__gt=0), output_field=BooleanField()))
-        .values("pk", "dwelling__building__site_id", "in_arrears")  # GROUP BY these only
-        .annotate(
-            persons_count=Count("persons"),
-            holder_birth_year=Max("persons__birth_year", filter=Q(persons__role=PersonRole.REFERENCE)),
-        )
-        .values_list("pk", "dwelling__building__site_id", "in_arrears", "persons_count", "holder_birth_year")
+        # size and holder_birth_year are kept on the household: no join with its persons.
+        .values_list("pk", "dwelling__building__site_id", "in_arrears", "size", "holder_birth_year")
         # The same respondents' order, hence the same figures to the last digit, on every database.
         .order_by("pk")
     )
@@ -171,38 +181,44 @@ def load_survey_data(survey, *, on: dt.date) -> SurveyData:
         epci_of[code] = siren or ""
         if siren:
             epcis[siren] = epci_name
-    household_rows = ()
-    if rows:
-        # Column by column with C-level maps: building 100,000 rows one by one in Python costs more than the query.
-        ids, site_ids, arrears, persons, birth_years = zip(*rows, strict=True)
-        commune_of = {pk: commune for pk, (_, commune) in sites.items()}
-        epci_of_site = {pk: epci_of[commune] for pk, commune in commune_of.items()}
-        age_of = {year: age_band(year, on.year) for year in set(birth_years)}
-        size_of = {count: size_band(count) for count in set(persons)}
-        household_rows = tuple(
-            map(
-                partial(tuple.__new__, HouseholdRow),
-                zip(
-                    ids,
-                    site_ids,
-                    map(commune_of.__getitem__, site_ids),
-                    map(epci_of_site.__getitem__, site_ids),
-                    map(age_of.__getitem__, birth_years),
-                    map(size_of.__getitem__, persons),
-                    map(bool, arrears),
-                    strict=True,
-                ),
-            )
-        )
+    commune_of = {pk: commune for pk, (_, commune) in sites.items()}
+    epci_of_site = {pk: epci_of[commune] for pk, commune in commune_of.items()}
+
     response_rows = _raw(
         Response.objects.filter(survey=survey).order_by("pk").values_list("household_id", "channel", "needs")
     )
     needs_lists = [needs for _, _, needs in response_rows]
     if needs_lists and isinstance(needs_lists[0], str):  # JSON text (SQLite): one parse for all, not 30,000
         needs_lists = json.loads("[" + ",".join(needs_lists) + "]")
-    responses = tuple(
+    responses = [
         ResponseRow(household_id, channel, frozenset(needs or ()))
         for (household_id, channel, _), needs in zip(response_rows, needs_lists, strict=True)
+    ]
+    by_household = {r.household_id: r for r in responses if r.household_id is not None}
+
+    # Counts of the population by dimension, column by column at C speed: no object per household.
+    site_ids, arrears, persons, birth_years = (list(map(itemgetter(i), rows)) for i in range(1, 5))
+    by_site, by_year, by_size = Counter(site_ids), Counter(birth_years), Counter(persons)
+    by_commune = _count_by(by_site, commune_of.__getitem__)
+    age_of = {year: age_band(year, on.year) for year in by_year}
+    size_of = {count: size_band(count) for count in by_size}
+    totals = {
+        "site": by_site,
+        "commune": by_commune,
+        "epci": _count_by(by_commune, epci_of.__getitem__),
+        "age": _count_by(by_year, age_of.__getitem__),
+        "size": _count_by(by_size, size_of.__getitem__),
+        "arrears": _count_by(Counter(arrears), bool),
+    }
+    row_of = {row[0]: row for row in rows}
+    respondents = tuple(
+        (
+            HouseholdRow(
+                pk, site_id, commune_of[site_id], epci_of_site[site_id], age_of[year], size_of[count], bool(owes)
+            ),
+            by_household[pk],
+        )
+        for pk, site_id, owes, count, year in map(row_of.get, sorted(row_of.keys() & by_household.keys()))
     )
     measured = set(
         Question.objects.filter(version__survey=survey)
@@ -212,19 +228,17 @@ def load_survey_data(survey, *, on: dt.date) -> SurveyData:
         .distinct()
     )
     return SurveyData(
-        households=household_rows,
-        responses=responses,
+        population=len(rows),
+        totals=totals,
+        respondents=respondents,
+        anonymous=sum(r.household_id is None for r in responses),
+        outside=len(by_household) - len(respondents) if territory is None else 0,
         needs=tuple(n for n in Need.values if n in measured),
         sites={pk: name for pk, (name, _) in sites.items()},
         communes=communes,
         epcis=epcis,
         on=on,
     )
-
-
-def restricted(data: SurveyData, keep: Callable[[HouseholdRow], bool]) -> SurveyData:
-    """The same survey data for the households ``keep`` accepts (one territory's summary)."""
-    return replace(data, households=tuple(h for h in data.households if keep(h)))
 
 
 # Ways to cut the population: what each household's category is, and how to name it.
@@ -314,7 +328,7 @@ class ResponseRates:
 def response_rates(data: SurveyData) -> ResponseRates:
     """Respondents over targeted households, overall, by channel and along every dimension."""
     respondents = data.respondents
-    population = len(data.households)
+    population = data.population
     n = len(respondents)
     channels = Counter(r.channel for _, r in respondents)
     by_channel = tuple(
@@ -329,20 +343,20 @@ def response_rates(data: SurveyData) -> ResponseRates:
         if channels[c.value]
     )
     by_dimension = {}
+    rows = [h for h, _ in respondents]
     for dimension in DIMENSIONS.values():
-        totals = Counter(map(dimension.key, data.households))
-        answered = Counter(dimension.key(h) for h, _ in respondents)
+        totals = data.totals[dimension.code]
+        answered = Counter(map(dimension.key, rows))
         by_dimension[dimension.code] = tuple(
             Rate(key=k, label=dimension.name(data, k), respondents=answered[k], households=totals[k])
             for k in _ordered_keys(data, dimension, totals)
         )
-    targeted = {h.household_id for h in data.households}
     return ResponseRates(
         overall=Rate(key=None, label="ensemble", respondents=n, households=population),
         by_channel=by_channel,
         by_dimension=by_dimension,
-        anonymous=sum(r.household_id is None for r in data.responses),
-        outside=sum(r.household_id is not None and r.household_id not in targeted for r in data.responses),
+        anonymous=data.anonymous,
+        outside=data.outside,
     )
 
 
@@ -435,7 +449,7 @@ def _margin(
     data: SurveyData, dimension: Dimension, respondents: list[HouseholdRow], min_cell: int
 ) -> tuple[Margin, list[Hashable], MarginUsed]:
     """The register's totals and the respondents' categories, small categories pooled together."""
-    totals = Counter(map(dimension.key, data.households))
+    totals = data.totals[dimension.code]
     answered = Counter(map(dimension.key, respondents))
     small = [k for k in totals if answered[k] < min_cell]
     pooled = set(small) if len(small) > 1 else set()  # pooling a single category changes nothing
@@ -453,9 +467,15 @@ def _margin(
     )
     keys = map(dimension.key, respondents)
     categories = [POOLED if k in pooled else k for k in keys] if pooled else list(keys)
-    return Margin(name=dimension.code, totals=dict(merged)), categories, used
+    # Categories as text in a NumPy array: the weighting codes them at C speed (30,000 respondents, several passes).
+    return (
+        Margin(name=dimension.code, totals={str(k): v for k, v in merged.items()}),
+        np.array([str(k) for k in categories]),
+        used,
+    )
 
 
+@gc_paused()
 def analyse_needs(
     data: SurveyData, *, dimensions: Iterable[str] = (), params: AnalysisParams = AnalysisParams()
 ) -> NeedsAnalysis:
@@ -481,7 +501,7 @@ def analyse_needs(
         return NeedsAnalysis(weighting=None, estimates={})
     rows = [h for h, _ in respondents]
     sites_answered = Counter(h.site_id for h in rows)
-    every_site_enough = all(sites_answered[h.site_id] >= params.min_cell_respondents for h in data.households)
+    every_site_enough = all(sites_answered[site] >= params.min_cell_respondents for site in data.totals["site"])
     territory = "site" if every_site_enough else "commune"
     margins, samples, used = [], {}, []
     for code in ("age", "size", territory):
@@ -490,9 +510,10 @@ def analyse_needs(
         samples[code] = categories
         used.append(margin_used)
     raking = rake(samples, margins, params.raking)
+    original = {code: {str(k): k for k in data.totals[code]} for code in samples}
     empty = tuple(
         f"{DIMENSIONS[name].label} : "
-        + ("catégories regroupées" if key == POOLED else DIMENSIONS[name].name(data, key))
+        + ("catégories regroupées" if key == POOLED else DIMENSIONS[name].name(data, original[name][key]))
         for name, key in raking.empty_categories
     )
     weighting = Weighting(
@@ -502,17 +523,19 @@ def analyse_needs(
         converged=raking.converged,
         empty_categories=empty,
     )
-    indicators = {need: [need in r.needs for _, r in respondents] for need in data.needs}
+    indicators = {
+        need: np.fromiter((need in r.needs for _, r in respondents), bool, len(respondents)) for need in data.needs
+    }
     estimates = {}
     for code in [None, *dict.fromkeys(dimensions)]:
         dimension = DIMENSIONS[code] if code else None
         domains = list(map(dimension.key, rows)) if dimension else None
         shares = estimate_shares(indicators, raking, samples, margins, domains=domains, confidence=params.confidence)
         if dimension:
-            totals = Counter(map(dimension.key, data.households))
+            totals = data.totals[dimension.code]
             keys = _ordered_keys(data, dimension, totals)
         else:
-            totals, keys = {None: len(data.households)}, [None]
+            totals, keys = {None: data.population}, [None]
         estimates[code] = tuple(
             _estimate(need, key, dimension.name(data, key) if dimension else "ensemble", totals[key], shares, params)
             for need in data.needs

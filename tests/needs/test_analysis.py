@@ -83,19 +83,20 @@ class TestBands:
 @pytest.mark.django_db
 class TestLoadSurveyData:
     def test_population_is_the_targeted_sites(self, two_sites):
-        """Only the households of the survey's sites are the population, with their segments."""
+        """Only the households of the survey's sites are the population, counted by segment."""
+        site_a, site_b = two_sites["site_a"].pk, two_sites["site_b"].pk
         data = analysis.load_survey_data(two_sites["survey"], on=ON)
-        assert len(data.households) == 6
-        by_site = {}
-        for h in data.households:
-            by_site.setdefault(h.site_id, []).append(h)
-        a, b = by_site[two_sites["site_a"].pk], by_site[two_sites["site_b"].pk]
-        assert sorted(h.age_band for h in a) == ["75+", "75+", "75+", "unknown"]
-        assert [h.size_band for h in b] == ["2", "2"]
-        assert {h.commune_code for h in b} == {"36088"}
-        assert sum(h.in_arrears for h in a + b) == 1
+        assert data.population == 6
+        assert data.totals["site"] == {site_a: 4, site_b: 2}
+        assert data.totals["arrears"] == {True: 1, False: 5}
+        a = analysis.load_survey_data(two_sites["survey"], on=ON, territory=("site", site_a))
+        b = analysis.load_survey_data(two_sites["survey"], on=ON, territory=("site", site_b))
+        assert a.totals["age"] == {"75+": 3, "unknown": 1}
+        assert b.totals["size"] == {"2": 2}
+        assert b.totals["commune"] == {"36088": 2}
         assert data.needs == (Need.ISOLATION, Need.PAPERWORK_HELP)
         assert len(data.respondents) == 4
+        assert {h.site_id for h, _ in data.respondents} == {site_a, site_b}
 
     def test_targeting_a_commune_takes_its_sites(self, landlord, two_sites):
         """A survey targeting a commune reaches every site of the landlord in it."""
@@ -103,14 +104,14 @@ class TestLoadSurveyData:
         survey.sites.clear()
         survey.communes.set(["36088"])
         data = analysis.load_survey_data(survey, on=ON)
-        assert {h.site_id for h in data.households} == {two_sites["site_b"].pk}
+        assert set(data.totals["site"]) == {two_sites["site_b"].pk}
 
     def test_no_target_means_every_household(self, landlord, two_sites):
         """A survey targeting nothing concerns all the organisation's households, and no other landlord's."""
         HouseholdFactory()  # another organisation's
         survey = two_sites["survey"]
         survey.sites.clear()
-        assert len(analysis.load_survey_data(survey, on=ON).households) == 7
+        assert analysis.load_survey_data(survey, on=ON).population == 7
 
     def test_query_count_does_not_grow_with_households(self, two_sites, django_assert_num_queries):
         """A handful of aggregate queries, whatever the number of households and responses."""
@@ -192,10 +193,9 @@ class TestAnalyseNeeds:
         assert result.weighting is None
         assert result.estimates == {}
 
-    def test_restricted_keeps_one_territory(self, two_sites):
+    def test_one_territory(self, two_sites):
         """A territory's summary counts only its households and their respondents."""
-        data = analysis.load_survey_data(two_sites["survey"], on=ON)
-        local = analysis.restricted(data, lambda h: h.commune_code == "36088")
+        local = analysis.load_survey_data(two_sites["survey"], on=ON, territory=("commune", "36088"))
         rates = analysis.response_rates(local)
         assert (rates.overall.respondents, rates.overall.households) == (2, 2)
 

@@ -260,7 +260,7 @@ def _territory(data, value: str):
     dimension = analysis.DIMENSIONS.get(code)
     if dimension is None or not dimension.is_territory:
         raise Http404("Territoire inconnu.")
-    keys = {dimension.key(h) for h in data.households}
+    keys = data.totals[code]
     if code == "site":
         key = int(key) if key.isdigit() else None
     if key not in keys:
@@ -280,7 +280,7 @@ def survey_summary(request, pk):
     needs_analysis = analysis.analyse_needs(data, dimensions=[dimension.code] if dimension else [])
     if dimension:
         estimates = needs_analysis.for_domain(dimension.code, key)
-        local = analysis.restricted(data, lambda h: dimension.key(h) == key)
+        local = analysis.load_survey_data(survey, on=data.on, territory=(dimension.code, key))
     else:
         estimates, local = needs_analysis.estimates.get(None, ()), data
     context = {
