@@ -13,8 +13,10 @@ Method (see docs/adr/005-survey-weighting.md for the reasons):
   weighted count of the domain), then the residuals of that linearised variable regressed on the dummy variables of
   every margin's categories, with the weights before raking, multiplied by the final weights (Deville & Särndal
   1992, eq. 3.4; Lumley 2010, section 7.3). This is what R's ``survey`` (``rake()`` then ``svymean()``) and Python's
-  ``svy`` compute; R stops its projection after 10 backfitting sweeps, this module solves it exactly. Respondents are
-  treated as a simple random sample without replacement of the register, hence the correction 1 - n / N.
+  ``svy`` compute; R stops its projection after 10 backfitting sweeps, this module solves it exactly, for every
+  domain at once, through a block generalised inverse of the normal matrix (Marsaglia & Styan 1974) that exploits the
+  dummies' structure. Respondents are treated as a simple random sample without replacement of the register, hence the
+  correction 1 - n / N.
 - **Interval**: Wilson's score interval (Wilson 1927) on the effective sample size p (1 - p) / v (Kish 1965;
   Korn & Graubard 1998 use the same effective size with Clopper-Pearson). It stays within [0, 1] and does not
   collapse to a point when no respondent, or every respondent, of a small domain has the need.
@@ -31,6 +33,8 @@ References
   positive counts estimated from survey data. *Survey Methodology* 24(2), 193-201.
 - Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*. Wiley, chapter 7 (post-stratification,
   raking and calibration).
+- Marsaglia, G. and Styan, G. P. H. (1974). Rank conditions for generalized inverses of partitioned matrices.
+  *Sankhyā* A 36(4), 437-442.
 - Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference. *JASA* 22(158),
   209-212.
 """
@@ -41,6 +45,7 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
+from scipy import sparse
 
 # Two margins describe the same register when their totals agree to this relative precision (float sums of counts).
 TOTALS_RELATIVE_TOLERANCE = 1e-9
@@ -171,8 +176,8 @@ def _encode(values: Sequence[Hashable]) -> tuple[list[Hashable], np.ndarray]:
     if isinstance(values, np.ndarray) and values.dtype.kind in "biuUS":
         uniques, inverse = np.unique(values, return_inverse=True)
         return uniques.tolist(), inverse.astype(np.intp, copy=False).reshape(-1)
-    index: dict[Hashable, int] = {}
-    inverse = np.fromiter((index.setdefault(v, len(index)) for v in values), dtype=np.intp, count=len(values))
+    index = {value: j for j, value in enumerate(dict.fromkeys(values))}
+    inverse = np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
     return list(index), inverse
 
 
@@ -324,41 +329,171 @@ def wilson_interval(share: float, size: float, confidence: float = 0.95) -> tupl
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _cross_sums(design: _Design, values: np.ndarray) -> np.ndarray:
-    """Sum of ``values`` over the respondents of each pair of categories: X' diag(values) X for the margins' dummies."""
-    sizes = [len(target) for target in design.targets]
-    offsets = np.concatenate([[0], np.cumsum(sizes)])
-    matrix = np.zeros((offsets[-1], offsets[-1]))
-    for a, (codes_a, size_a) in enumerate(zip(design.codes, sizes, strict=True)):
-        for b in range(a, len(sizes)):
-            block = np.bincount(codes_a * sizes[b] + design.codes[b], weights=values, minlength=size_a * sizes[b])
-            block = block.reshape(size_a, sizes[b])
-            matrix[offsets[a] : offsets[a + 1], offsets[b] : offsets[b + 1]] = block
-            matrix[offsets[b] : offsets[b + 1], offsets[a] : offsets[a + 1]] = block.T
-    return matrix
+def _generalised_inverse(matrix: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """A generalised inverse of a positive semi-definite matrix, from its pseudo-inverse scaled to unit diagonal.
 
+    Used on the Schur complement T of the normal matrix X'X of the margins' dummies (see :class:`_Residuals`). X'X is
+    singular by construction (each margin's dummies sum to one), and so is T; residuals do not depend on which
+    generalised inverse is used. Scaling by the diagonal makes the zero eigenvalues stand out from small but real ones.
+    A zero diagonal entry (computed exactly, see :class:`_Residuals`) means a zero row and column (the matrix is
+    positive semi-definite): they are left out.
 
-def _domain_sums(design: _Design, domain_codes: np.ndarray, domains: int, values: np.ndarray) -> np.ndarray:
-    """Sum of ``values`` per (domain, category), one column per category of every margin."""
-    blocks = []
-    for codes, target in zip(design.codes, design.targets, strict=True):
-        size = len(target)
-        blocks.append(
-            np.bincount(domain_codes * size + codes, weights=values, minlength=domains * size).reshape(domains, size)
-        )
-    return np.hstack(blocks)
-
-
-def _pseudo_inverse(matrix: np.ndarray) -> np.ndarray:
-    """A generalised inverse of the normal matrix X'X of the margins' dummies, scaled to unit diagonal first.
-
-    Each margin's dummies sum to one, so X'X is singular by construction; residuals do not depend on which
-    generalised inverse is used. Scaling by the diagonal (every kept category has respondents) makes the zero
-    eigenvalues stand out from small but real ones.
+    Parameters
+    ----------
+    matrix
+        The k x k positive semi-definite matrix.
+    counts
+        Respondents of each of the k categories: a diagonal entry below ``PSEUDO_INVERSE_RTOL`` times this is zero.
     """
-    scale = 1 / np.sqrt(np.diag(matrix))
-    scaled = np.linalg.pinv(matrix * scale[:, None] * scale[None, :], rtol=PSEUDO_INVERSE_RTOL, hermitian=True)
-    return scaled * scale[:, None] * scale[None, :]
+    diagonal = np.diag(matrix)
+    kept = np.flatnonzero(diagonal > PSEUDO_INVERSE_RTOL * counts)
+    inverse = np.zeros_like(matrix)
+    if kept.size:
+        scale = 1 / np.sqrt(diagonal[kept])
+        block = np.ix_(kept, kept)
+        scaled = np.linalg.pinv(
+            matrix[block] * scale[:, None] * scale[None, :], rtol=PSEUDO_INVERSE_RTOL, hermitian=True
+        )
+        inverse[block] = scaled * scale[:, None] * scale[None, :]
+    return inverse
+
+
+def _cross_sums(codes_a: np.ndarray, size_a: int, codes_b: np.ndarray, size_b: int, values=None) -> np.ndarray:
+    """Sum of ``values`` (default 1) over the respondents of each pair (category a, category b): size_a x size_b."""
+    pairs = np.bincount(codes_a * size_b + codes_b, weights=values, minlength=size_a * size_b)
+    return pairs.reshape(size_a, size_b).astype(float, copy=False)
+
+
+class _Residuals:
+    """Sums over each domain's linearised variable of its residuals on the margins' dummies, for every domain at once.
+
+    For domain d, with z_d = 1{i in d} z_i, the regression coefficients are b_d = (X'X)^- X'z_d and the residuals
+    e = z_d - X b_d; what the variance needs is sum_i (w_i e_i)^2 and sum_i w_i e_i, expanded as
+    sum (w z_d)^2 - 2 b_d' X'W^2 z_d + b_d' X'W^2X b_d and sum w z_d - b_d' X'w, so that no respondents x domains
+    matrix is built.
+
+    X = [X1, X2]: X1 holds the dummies of the margin with the most categories (k1 of them: communes or sites), X2 those
+    of the other margins (k2, a dozen). Each respondent has one category per margin, so the block X1'X1 is diagonal,
+    D1 = the respondents per category (all > 0). With C = X1'X2, S = X2'X2, E = D1^-1 C and the Schur complement
+    T = S - C'E (k2 x k2), for any generalised inverse T^- of T
+
+        G = [[D1^-1 + E T^- E', -E T^-], [-T^- E', T^-]]
+
+    is a generalised inverse of X'X (Marsaglia & Styan 1974): X'X = L diag(D1, T) L' with L = [[I, 0], [E', I]].
+    Residuals do not depend on which generalised inverse is used, so they are those of the dense pseudo-inverse, up to
+    rounding. With g = X'z_d split into (g1, g2): t = T^- (E'g1 - g2), b1 = D1^-1 g1 + E t, b2 = -t. For every domain
+    at once, g1 is a sparse domains x k1 matrix (a domain's respondents fall in few categories of margin 1): every
+    product below costs O(nonzeros x k2 + domains x k2^2), never O(domains x k1^2) nor O(k1^3). X'W^2X has the same
+    block structure (diagonal q1 for margin 1, Q12, Q22), so b'X'W^2X b = sum q1 b1^2 + 2 b1'Q12 b2 + b2'Q22 b2
+    expands with b1 = a + E t (a = D1^-1 g1, sparse) into sparse and k2-sized terms.
+    """
+
+    def __init__(self, design: _Design, weights: np.ndarray, domain_codes: np.ndarray, domains: int):
+        sizes = [len(target) for target in design.targets]
+        first = int(np.argmax(sizes))  # margin 1: the one with the most categories
+        codes1, k1 = design.codes[first], sizes[first]
+        others = [(codes, size) for m, (codes, size) in enumerate(zip(design.codes, sizes, strict=True)) if m != first]
+        k2 = sum(size for _, size in others)
+        squared = weights * weights
+
+        # Blocks of X'X and X'W^2X: D1 and q1 (diagonal), C and Q12 (k1 x k2), S and Q22 (k2 x k2); X1'w and X2'w.
+        counts1 = np.bincount(codes1, minlength=k1).astype(float)
+        q1 = np.bincount(codes1, weights=squared, minlength=k1)
+        empty = np.zeros((k1, 0))
+        cross = np.hstack([empty] + [_cross_sums(codes1, k1, codes, size) for codes, size in others])
+        cross_squared = np.hstack([empty] + [_cross_sums(codes1, k1, codes, size, squared) for codes, size in others])
+        other, other_squared = (
+            np.block([[_cross_sums(a, size_a, b, size_b, values) for b, size_b in others] for a, size_a in others])
+            if others
+            else np.zeros((0, 0))
+            for values in (None, squared)
+        )
+        c1 = np.bincount(codes1, weights=weights, minlength=k1)
+        c2 = np.concatenate(
+            [np.zeros(0)] + [np.bincount(codes, weights=weights, minlength=size) for codes, size in others]
+        )
+
+        e = cross / counts1[:, None]
+        schur = other - cross.T @ e
+        schur = (schur + schur.T) / 2
+        # Its diagonal, sum over margin 1's categories of C (D1 - C) / D1, without cancellation: exactly zero for a
+        # category that is, within each of margin 1's categories, shared by all respondents or by none.
+        schur[np.diag_indices(k2)] = (e * (counts1[:, None] - cross)).sum(axis=0)
+        self._schur_inverse = _generalised_inverse(schur, np.diag(other))
+        self._e = e
+        # g1 @ [E | D1^-1 (diag(q1) E - Q12)]: the first half for t, the second for the cross term a' (q1 E - Q12) t.
+        self._e_f = np.hstack([e, (q1[:, None] * e - cross_squared) / counts1[:, None]])
+        # The quadratic form in t of b'X'W^2X b once b1 = a + E t and b2 = -t are substituted (the terms without a).
+        self._k = e.T @ (q1[:, None] * e) - e.T @ cross_squared - cross_squared.T @ e + other_squared
+        self._r = e.T @ c1 - c2  # b'X'w = a'c1 + t'(E'c1 - c2)
+
+        # Respondents grouped by (domain, category of margin 1): the nonzeros of the sparse domains x k1 matrices,
+        # sorted by domain (compressed sparse rows; every domain has respondents, hence nonzeros).
+        pairs, pair = np.unique(domain_codes * k1 + codes1, return_inverse=True)
+        self._pair = pair.reshape(-1)
+        self._pair_domain, self._pair_category = pairs // k1, pairs % k1
+        self._indptr = np.concatenate([[0], np.cumsum(np.bincount(self._pair_domain, minlength=domains))])
+        self._inverse_count = 1 / counts1[self._pair_category]  # a = D1^-1 g1 on the nonzeros
+        self._q1 = q1[self._pair_category]
+        self._c1 = c1[self._pair_category]
+        # Each respondent's column among the domains x k2 sums, for each of the other margins.
+        offsets = np.cumsum([0] + [size for _, size in others])
+        self._index2 = np.concatenate(
+            [np.zeros(0, np.intp)]
+            + [domain_codes * k2 + offset + codes for (codes, _), offset in zip(others, offsets[:-1], strict=True)]
+        )
+        self._shape = (domains, k1)
+        self._k2 = k2
+        self._domain_codes = domain_codes
+        self._weights = weights
+
+    def _block1(self, values: np.ndarray) -> sparse.csr_array:
+        """Sum of ``values`` per (domain, category of margin 1), as a sparse domains x k1 matrix."""
+        data = np.bincount(self._pair, weights=values, minlength=len(self._pair_category))
+        return sparse.csr_array((data, self._pair_category, self._indptr), shape=self._shape)
+
+    def _block2(self, values: np.ndarray) -> np.ndarray:
+        """Sum of ``values`` per (domain, category of the other margins), dense domains x k2."""
+        domains, k2 = self._shape[0], self._k2
+        sums = np.bincount(
+            self._index2, weights=np.tile(values, len(self._index2) // len(values)), minlength=domains * k2
+        )
+        return sums.reshape(domains, k2)
+
+    def sums(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per domain d, sum_i u_i^2 and sum_i u_i, with u = w e the final weights times the residuals of z_d."""
+        domains, k2 = self._shape[0], self._k2
+        wz = self._weights * z
+        w2z = self._weights * wz
+        g1, h1 = self._block1(z), self._block1(w2z)  # X1'z_d and X1'W^2 z_d, one row per domain (sparse)
+        a = g1.data * self._inverse_count  # the sparse part of b1 = a + E t
+        g1_e_f, h1_e = g1 @ self._e_f, h1 @ self._e
+        t = (g1_e_f[:, :k2] - self._block2(z)) @ self._schur_inverse  # T^- (E'g1 - g2), one row per domain
+        quadratic = (  # b'X'W^2X b
+            np.bincount(self._pair_domain, weights=self._q1 * a * a, minlength=domains)
+            + 2 * (t * g1_e_f[:, k2:]).sum(axis=1)
+            + ((t @ self._k) * t).sum(axis=1)
+        )
+        cross = (  # b'X'W^2 z_d
+            np.bincount(self._pair_domain, weights=a * h1.data, minlength=domains)
+            + (t * (h1_e - self._block2(w2z))).sum(axis=1)
+        )
+        fitted = np.bincount(self._pair_domain, weights=a * self._c1, minlength=domains) + t @ self._r  # b'X'w
+        sum_squares = np.bincount(self._domain_codes, weights=wz * wz, minlength=domains) - 2 * cross + quadratic
+        sum_u = np.bincount(self._domain_codes, weights=wz, minlength=domains) - fitted
+        return sum_squares, sum_u
+
+
+def _wilson_intervals(share: np.ndarray, size: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`wilson_interval` on arrays, with the same operations (hence the same results); ``z`` the quantile."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z2_n = z * z / size
+        centre = (share + z2_n / 2) / (1 + z2_n)
+        half = z * np.sqrt(share * (1 - share) / size + z2_n / (4 * size)) / (1 + z2_n)
+    infinite = np.isinf(size)
+    low = np.where(infinite, share, np.maximum(0.0, centre - half))
+    high = np.where(infinite, share, np.minimum(1.0, centre + half))
+    return low, high
 
 
 def estimate_shares(
@@ -379,7 +514,9 @@ def estimate_shares(
     all N / n), and u_i = w_i e_i with the final weights; then v = (1 - n / N) n / (n - 1) sum_i (u_i - mean(u))^2, the
     variance of an estimated total under simple random sampling without replacement of n households among the
     register's N (Deville & Särndal 1992, eq. 3.4; Lumley 2010, section 7.3; R ``survey``'s ``svyrecvar``).
-    Respondents contribute to a domain's variance even outside it, through the margins.
+    Respondents contribute to a domain's variance even outside it, through the margins. The regressions of every
+    domain are solved together through a block generalised inverse of the normal matrix (:class:`_Residuals`), in
+    time linear in the respondents and the domains.
 
     Parameters
     ----------
@@ -388,7 +525,7 @@ def estimate_shares(
     raking
         The result of :func:`rake` on the same ``samples`` and ``margins``.
     samples, margins
-        As given to :func:`rake`.
+        As given to :func:`rake`. NumPy arrays of numbers or strings are encoded faster than lists.
     domains
         ``domains[i]`` is respondent i's domain (a site id, a commune code, an age band...). None: the whole
         population, under the domain key None.
@@ -428,65 +565,60 @@ def estimate_shares(
     except TypeError:  # domains of types that cannot be compared: keep the order of first appearance
         order = list(range(len(labels)))
     D = len(labels)
+    ordered_labels = [labels[d] for d in order]
+    order = np.array(order, dtype=np.intp)
 
     population = weights.sum()
     sampling_fraction = min(n / population, 1.0) if finite_population_correction else 0.0
     fpc = 1 - sampling_fraction
+    quantile = NormalDist().inv_cdf((1 + confidence) / 2)
     # The regression uses the weights respondents had before raking (all N / n, so ordinary least squares), as in
     # Deville & Särndal (1992, eq. 3.4) and R survey's svyrecvar for raked designs; the residuals are then
     # multiplied by the final weights.
-    inverse = _pseudo_inverse(_cross_sums(design, np.ones(n)))  # (X'X)^-
-    squared = _cross_sums(design, weights * weights)  # X'W^2X
-    category_totals = np.concatenate(
-        [np.bincount(c, weights=weights, minlength=len(t)) for c, t in zip(design.codes, design.targets, strict=True)]
-    )
+    residuals = _Residuals(design, weights, domain_codes, D)
     respondents = np.bincount(domain_codes, minlength=D)
     domain_weights = np.bincount(domain_codes, weights=weights, minlength=D)
     kish_size = domain_weights**2 / np.bincount(domain_codes, weights=weights * weights, minlength=D)
+    # Effective size when there is no spread to measure (nobody or everybody has the need, or a single answer):
+    # Kish's, with the finite population correction (a census gives the point).
+    kish_size = kish_size / fpc if fpc > 0 else np.full(D, math.inf)
 
     estimates = {}
     for need, values in indicators.items():
         y = _as_indicator(need, values, n)
-        with_need = np.bincount(domain_codes, weights=y, minlength=D)
+        with_need = np.rint(np.bincount(domain_codes, weights=y, minlength=D)).astype(np.int64)
         share = np.bincount(domain_codes, weights=weights * y, minlength=D) / domain_weights
         z = (y - share[domain_codes]) / domain_weights[domain_codes]  # linearises the ratio of respondent i's domain
-        coefficients = _domain_sums(design, domain_codes, D, z) @ inverse  # b_d = (X'X)^- X'z_d, one row per domain
-        # u_i = w_i e_i with e = z_d - X b_d; sum_i u_i^2 is expanded so that no n x D matrix of residuals is built.
-        wz = weights * z
-        sum_squares = (
-            np.bincount(domain_codes, weights=wz * wz, minlength=D)
-            - 2 * (coefficients * _domain_sums(design, domain_codes, D, weights * wz)).sum(axis=1)
-            + ((coefficients @ squared) * coefficients).sum(axis=1)
-        )
-        sum_u = np.bincount(domain_codes, weights=wz, minlength=D) - coefficients @ category_totals
+        sum_squares, sum_u = residuals.sums(z)
         if n > 1:
             variance = np.maximum(fpc * n / (n - 1) * (sum_squares - sum_u**2 / n), 0.0)
         else:
             variance = np.full(D, math.nan)
-        for d in order:
-            p, v = float(share[d]), float(variance[d])
-            if 0 < p < 1 and v > 0:
-                size = p * (1 - p) / v
-            elif 0 < p < 1 and v == 0:
-                size = math.inf  # the need is a function of the margins: the register gives it exactly
-            else:
-                # No spread to measure (nobody or everybody has the need, or a single answer): the effective size is
-                # Kish's, with the finite population correction (a census gives the point).
-                size = kish_size[d] / fpc if fpc > 0 else math.inf
-            low, high = wilson_interval(p, size, confidence)
-            k, m = int(round(with_need[d])), int(respondents[d])
-            unweighted_low, unweighted_high = wilson_interval(k / m, m, confidence)
-            estimates[need, labels[d]] = ShareEstimate(
-                respondents=m,
-                with_need=k,
-                share=p,
-                low=min(low, p),
-                high=max(high, p),
-                unweighted_share=k / m,
-                unweighted_low=unweighted_low,
-                unweighted_high=unweighted_high,
-                standard_error=math.sqrt(v) if not math.isnan(v) else math.nan,
+        inside = (share > 0) & (share < 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            size = np.where(
+                inside & (variance > 0),
+                share * (1 - share) / variance,
+                # v = 0 with 0 < p < 1: the need is a function of the margins, the register gives it exactly.
+                np.where(inside & (variance == 0), math.inf, kish_size),
             )
+        low, high = _wilson_intervals(share, size, quantile)
+        unweighted_share = with_need / respondents
+        unweighted_low, unweighted_high = _wilson_intervals(unweighted_share, respondents.astype(float), quantile)
+        # The fields of ShareEstimate, in their order, one value per domain (sorted), as Python numbers.
+        fields = (
+            respondents,
+            with_need,
+            share,
+            np.minimum(low, share),
+            np.maximum(high, share),
+            unweighted_share,
+            unweighted_low,
+            unweighted_high,
+            np.sqrt(variance),
+        )
+        keys = [(need, label) for label in ordered_labels]
+        estimates.update(zip(keys, map(ShareEstimate, *(field[order].tolist() for field in fields)), strict=True))
     return estimates
 
 

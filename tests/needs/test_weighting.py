@@ -380,6 +380,150 @@ class TestWilsonInterval:
         assert wilson_interval(0.25, math.inf) == (0.25, 0.25)
 
 
+def dummies(samples, margins):
+    """The n x k matrix X of the dummies of every margin's categories that have respondents."""
+    columns = []
+    for margin in margins:
+        values = samples[margin.name]
+        columns += [[value == category for value in values] for category in margin.totals if category in set(values)]
+    return np.array(columns, dtype=float).T
+
+
+def dense_estimates(indicators, raking, samples, margins, domains):
+    """Shares and standard errors from the formula itself: one dense scaled pseudo-inverse of X'X, explicit residuals.
+
+    This is the computation estimate_shares made before it solved all the domains' regressions at once through the
+    block structure of X'X; it builds every respondent's residual for every domain, so it is for small cases only.
+    """
+    weights = raking.weights
+    n = len(weights)
+    x = dummies(samples, margins)
+    normal = x.T @ x
+    scale = 1 / np.sqrt(np.diag(normal))
+    inverse = np.linalg.pinv(normal * scale[:, None] * scale[None, :], rtol=1e-10, hermitian=True)
+    inverse *= scale[:, None] * scale[None, :]
+    fpc = 1 - n / weights.sum()
+    labels = [None] * n if domains is None else list(domains)
+    results = {}
+    for need, values in indicators.items():
+        y = np.array(values, dtype=float)
+        for label in set(labels):
+            inside = np.array([d == label for d in labels], dtype=float)
+            total = (weights * inside).sum()
+            share = (weights * inside * y).sum() / total
+            z = inside * (y - share) / total
+            u = weights * (z - x @ (inverse @ (x.T @ z)))
+            variance = fpc * n / (n - 1) * ((u - u.mean()) ** 2).sum()
+            results[need, label] = (share, math.sqrt(max(variance, 0.0)))
+    return results
+
+
+def register_case(seed, respondents, structure):
+    """A register drawn from ``structure(rng, households)`` (categories per margin), and a sample that over-represents
+    the first category of every margin, as lists of strings; margins from the register's counts; needs that depend on
+    every margin; and the raking."""
+    rng = np.random.default_rng(seed)
+    households = 4 * respondents
+    categories = structure(rng, households)
+    propensity = np.prod([1.0 + (codes == 0) for codes in categories.values()], axis=0)
+    answered = rng.choice(households, respondents, replace=False, p=propensity / propensity.sum())
+    samples = {name: [f"{name}{c}" for c in codes[answered]] for name, codes in categories.items()}
+    margins = [
+        Margin(name, {f"{name}{c}": float(t) for c, t in enumerate(np.bincount(codes)) if t})
+        for name, codes in categories.items()
+    ]
+    effect = sum(rng.normal(0, 0.8, codes.max() + 1)[codes[answered]] for codes in categories.values())
+    indicators = {
+        f"need{j}": (rng.random(respondents) < 1 / (1 + np.exp(-(effect + rng.normal(-1, 0.5))))).tolist()
+        for j in range(3)
+    }
+    return samples, margins, indicators, rake(samples, margins, RakingParams(tolerance=1e-10, max_iterations=1000))
+
+
+def independent_margins(rng, households):
+    """Age band (5), site (23, the largest margin, given second) and household size (4), drawn independently."""
+    return {
+        "age": rng.choice(5, households, p=[0.1, 0.2, 0.3, 0.25, 0.15]),
+        "site": rng.choice(23, households, p=(sizes := rng.lognormal(0, 0.7, 23)) / sizes.sum()),
+        "size": rng.choice(4, households),
+    }
+
+
+def disjoint_age_bands(rng, households):
+    """Sites 0-5 house age bands 0-1 only, sites 6-9 age bands 2-3 only, sites 10-11 age band 4 only: the dummies
+    of age bands 0 and 1 sum to those of sites 0-5 (and so on), a rank deficiency beyond the margins' own; and age band
+    4 is the same within each site, so that the Schur complement has a zero row."""
+    site = rng.choice(12, households)
+    group = np.select([site < 6, site < 10], [0, 1], 2)
+    age = np.where(group == 2, 4, 2 * group + rng.choice(2, households))
+    return {"site": site, "age": age, "size": rng.choice(3, households, p=[0.5, 0.3, 0.2])}
+
+
+class TestAgainstDenseComputation:
+    """The block generalised inverse (all domains at once) gives the dense pseudo-inverse's results, to rounding."""
+
+    def check(self, case, domains):
+        samples, margins, indicators, raking = case
+        ours = estimate_shares(indicators, raking, samples, margins, domains=domains)
+        dense = dense_estimates(indicators, raking, samples, margins, domains)
+        assert ours.keys() == dense.keys()
+        for key, (share, standard_error) in dense.items():
+            assert ours[key].share == pytest.approx(share, rel=1e-12)
+            assert ours[key].standard_error == pytest.approx(standard_error, rel=1e-9, abs=1e-15)
+
+    @pytest.fixture(scope="class")
+    def independent(self):
+        return register_case(1, 400, independent_margins)
+
+    @pytest.fixture(scope="class")
+    def disjoint(self):
+        return register_case(2, 300, disjoint_age_bands)
+
+    @pytest.mark.parametrize("by", [None, "site", "age", "size", "independent", "site x age"])
+    def test_three_margins(self, independent, by):
+        """Three margins, by the largest margin's categories, by another's, across margins, and independent of them."""
+        samples = independent[0]
+        assert independent[3].converged
+        domains = {
+            None: None,
+            "independent": [f"D{d}" for d in np.random.default_rng(3).choice(17, len(samples["age"]))],
+            "site x age": [f"{s}/{a}" for s, a in zip(samples["site"], samples["age"], strict=True)],
+        }.get(by, samples.get(by))
+        self.check(independent, domains)
+
+    @pytest.mark.parametrize("by", [None, "site", "age", "independent"])
+    def test_categories_that_never_meet(self, disjoint, by):
+        """Groups of sites with disjoint age bands (X'X more singular than the margins make it): the same results."""
+        samples, margins, _, raking = disjoint
+        assert raking.converged
+        # 12 sites + 5 age bands + 3 sizes; rank 16: each margin's dummies sum to one (2 relations between the three
+        # margins), and so do ages 0-1 and sites 0-5, ages 2-3 and sites 6-9 (2 more, the third follows).
+        assert np.linalg.matrix_rank(dummies(samples, margins)) == 20 - 4
+        domains = {
+            None: None,
+            "independent": [f"D{d}" for d in np.random.default_rng(4).choice(9, len(samples["age"]))],
+        }.get(by, samples.get(by))
+        self.check(disjoint, domains)
+
+    def test_one_margin(self, independent):
+        """With one margin (post-stratification) the other block is empty."""
+        samples, margins, indicators, _ = independent
+        one = ({"site": samples["site"]}, [margins[1]], indicators, rake({"site": samples["site"]}, [margins[1]]))
+        self.check(one, samples["age"])
+
+    def test_numpy_inputs(self, independent):
+        """NumPy arrays of categories and of booleans give the estimates of lists."""
+        samples, margins, indicators, raking = independent
+        arrays = {name: np.array(values) for name, values in samples.items()}
+        needs = {need: np.array(values) for need, values in indicators.items()}
+        ours = estimate_shares(needs, raking, arrays, margins, domains=arrays["site"])
+        lists = estimate_shares(indicators, raking, samples, margins, domains=samples["site"])
+        assert list(ours) == list(lists)
+        for key, estimate in lists.items():
+            assert ours[key].share == pytest.approx(estimate.share, rel=1e-12)
+            assert ours[key].standard_error == pytest.approx(estimate.standard_error, rel=1e-9)
+
+
 class TestAgainstReferenceImplementations:
     """svy 0.35.0 (successor of samplics; rake, then Taylor variance that credits the raking) and ipfn 1.4.4."""
 
