@@ -45,6 +45,12 @@ class Command(BaseCommand):
             for line in summary_lines(report):
                 self.stdout.write(line)
 
+        if result.needs:
+            survey = result.needs.survey
+            self.stdout.write(
+                f"Enquête « {survey.title} » : {survey.responses.count()} réponses "
+                f"(web, papier, téléphone, visite, tablette), {survey.invitations.count()} codes de courrier."
+            )
         self.stdout.write("")
         self.stdout.write(f"Bailleur de démonstration : {result.organisation.name} (données synthétiques)")
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
