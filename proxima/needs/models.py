@@ -299,7 +299,12 @@ class OutreachContact(models.Model):
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
     household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="outreach_contacts")
-    reasons = models.JSONField(_("motifs"), default=list, help_text=_("Les motifs affichés au moment du contact."))
+    reasons = models.JSONField(
+        _("motifs"),
+        default=list,
+        blank=True,  # a contact with a household no rule flags (anymore) is recorded too
+        help_text=_("Les motifs affichés au moment du contact."),
+    )
     outcome = models.CharField(_("résultat"), max_length=15, choices=OutreachOutcome.choices)
     contacted_at = models.DateTimeField(_("date du contact"))
     recorded_by = models.ForeignKey(

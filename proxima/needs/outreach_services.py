@@ -270,8 +270,8 @@ def record_outreach_contact(
         recorded_by=by,
         interaction=interaction,
     )
-    # A household no rule flags today may still be called: no reason is a valid list (checked above).
-    contact.full_clean(exclude=["reasons"])
+    # A household no rule flags today may still be called: an empty list of reasons is valid.
+    contact.full_clean()
     contact.save()
     return contact
 
