@@ -38,8 +38,9 @@ import sys
 import tempfile
 import time
 import uuid
-from decimal import Decimal
 from pathlib import Path
+
+from register import seed_register  # benchmarks/register.py: the scripts run from this folder
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
@@ -82,62 +83,11 @@ def seed() -> dict:
     from proxima.households.services import refresh_summaries
     from proxima.needs.enums import Channel, Need, QuestionKind, SurveyStatus
     from proxima.needs.models import Choice, Question, Response, Section, Survey, SurveyVersion
-    from proxima.territory.enums import DwellingKind, DwellingStatus, Financing
-    from proxima.territory.models import Building, Commune, Dwelling, Site
 
     rng = random.Random(SEED)
     organisation = Organisation.objects.create(slug="bench-besoins", name="Bailleur benchmark", kind="landlord")
-    communes = list(
-        Commune.objects.filter(department_id__in=["18", "36"], is_low_demand=True, latitude__isnull=False)
-        .order_by("code")
-        .values_list("code", "latitude", "longitude")
-    )
-    sites = Site.objects.bulk_create(
-        Site(
-            organisation=organisation,
-            reference=f"S{i:05d}",
-            name=f"Résidence {i:05d}",
-            commune_id=code,
-            latitude=lat,
-            longitude=lon,
-        )
-        for i, (code, lat, lon) in enumerate(rng.choice(communes) for _ in range(SITES))
-    )
-    buildings = Building.objects.bulk_create(
-        Building(organisation=organisation, site=site, reference=f"B{i:05d}") for i, site in enumerate(sites)
-    )
+    sites, households = seed_register(organisation, rng, sites=SITES, households=HOUSEHOLDS, batch=BATCH)
     per_site = HOUSEHOLDS // SITES
-    dwellings = Dwelling.objects.bulk_create(
-        (
-            Dwelling(
-                organisation=organisation,
-                building=buildings[i // per_site],
-                reference=f"L{i:06d}",
-                kind=DwellingKind.T3,
-                floor_area=Decimal("65.00"),
-                rent=Decimal("380.00"),
-                financing=Financing.PLUS,
-                status=DwellingStatus.OCCUPIED,
-            )
-            for i in range(HOUSEHOLDS)
-        ),
-        batch_size=BATCH,
-    )
-    households = Household.objects.bulk_create(
-        (
-            Household(
-                organisation=organisation,
-                reference=f"BAIL{i:06d}",
-                dwelling=dwelling,
-                move_in_date=dt.date(2015, 6, 1),
-                rent=Decimal("380.00"),
-                charges=Decimal("95.00"),
-                arrears_amount=Decimal("950.00") if rng.random() < 0.1 else Decimal("0"),
-            )
-            for i, dwelling in enumerate(dwellings)
-        ),
-        batch_size=BATCH,
-    )
     birth_years = {h.pk: rng.randint(1930, 2004) for h in households}
     persons = []
     for h in households:

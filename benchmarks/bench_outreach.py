@@ -32,8 +32,9 @@ import sys
 import tempfile
 import time
 import uuid
-from decimal import Decimal
 from pathlib import Path
+
+from register import seed_register  # benchmarks/register.py: the scripts run from this folder
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = ROOT / "benchmarks" / "results"
@@ -61,58 +62,19 @@ def seed():
     from proxima.households.services import refresh_summaries
     from proxima.needs.enums import Channel, Need, SurveyStatus
     from proxima.needs.models import Invitation, OutreachSettings, Response, Survey, SurveyVersion
-    from proxima.territory.enums import DwellingKind, DwellingStatus, Financing
-    from proxima.territory.models import Building, Commune, Dwelling, Site
 
     rng = random.Random(SEED)
     org = Organisation.objects.create(slug="bench-aller-vers", name="Bailleur benchmark", kind="landlord")
-    communes = list(
-        Commune.objects.filter(department_id__in=["18", "36"], is_low_demand=True, latitude__isnull=False)
-        .order_by("code")
-        .values_list("code", "latitude", "longitude")
-    )
-    sites = Site.objects.bulk_create(
-        Site(
-            organisation=org, reference=f"S{i:05d}", name=f"Résidence {i:05d}", commune_id=c, latitude=la, longitude=lo
-        )
-        for i, (c, la, lo) in enumerate(rng.choice(communes) for _ in range(SITES))
-    )
-    buildings = Building.objects.bulk_create(
-        Building(organisation=org, site=s, reference=f"B{i:05d}") for i, s in enumerate(sites)
-    )
-    per_site = HOUSEHOLDS // SITES
-    dwellings = Dwelling.objects.bulk_create(
-        (
-            Dwelling(
-                organisation=org,
-                building=buildings[i // per_site],
-                reference=f"L{i:06d}",
-                kind=DwellingKind.T3,
-                floor_area=Decimal("65.00"),
-                rent=Decimal("380.00"),
-                financing=Financing.PLUS,
-                status=DwellingStatus.OCCUPIED,
-            )
-            for i in range(HOUSEHOLDS)
-        ),
-        batch_size=BATCH,
-    )
-    households = Household.objects.bulk_create(
-        (
-            Household(
-                organisation=org,
-                reference=f"BAIL{i:06d}",
-                dwelling=d,
-                move_in_date=dt.date(2015, 6, 1),
-                rent=Decimal("380.00"),
-                charges=Decimal("95.00"),
-                arrears_amount=Decimal("950.00") if rng.random() < 0.1 else Decimal("0"),
-                has_car=rng.choices([True, False, None], weights=[7, 2, 1])[0],
-                contact_channel="phone",
-            )
-            for i, d in enumerate(dwellings)
-        ),
-        batch_size=BATCH,
+    sites, households = seed_register(
+        org,
+        rng,
+        sites=SITES,
+        households=HOUSEHOLDS,
+        batch=BATCH,
+        household_fields=lambda rng: {
+            "has_car": rng.choices([True, False, None], weights=[7, 2, 1])[0],
+            "contact_channel": "phone",
+        },
     )
     persons = []
     for h in households:

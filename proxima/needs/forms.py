@@ -112,10 +112,13 @@ class CodeForm(forms.Form):
         return "".join(ch for ch in self.cleaned_data["code"].upper() if ch.isalnum())
 
 
-class AssistedEntryForm(forms.Form):
-    """How and when the answers were collected, and the id that makes a second submission harmless."""
+class EntryForm(forms.Form):
+    """When the answers were collected (never in the future), and the id that makes a second submission harmless.
 
-    channel = forms.ChoiceField(label="Canal", choices=[(c.value, c.label) for c in ASSISTED_CHANNELS])
+    The id is generated when the entry screen opens: submitting the same screen twice finds the response
+    already recorded (see ``services.submit_response``).
+    """
+
     collected_on = forms.DateField(label="Date du recueil", widget=forms.DateInput(attrs={"type": "date"}))
     client_id = forms.UUIDField(widget=forms.HiddenInput)
 
@@ -128,6 +131,13 @@ class AssistedEntryForm(forms.Form):
     @staticmethod
     def initial_for(client_id, today: dt.date | None = None) -> dict:
         return {"client_id": client_id, "collected_on": today or timezone.localdate()}
+
+
+class AssistedEntryForm(EntryForm):
+    """An answer entered by staff: the channel, then the date and id of every entry screen."""
+
+    channel = forms.ChoiceField(label="Canal", choices=[(c.value, c.label) for c in ASSISTED_CHANNELS])
+    field_order = ["channel", "collected_on", "client_id"]
 
 
 class CollectSearchForm(forms.Form):

@@ -1,10 +1,8 @@
 """Forms of the paper channel: printing letters, and entering the paper questionnaires that come back."""
 
-import datetime as dt
-
 from django import forms
-from django.utils import timezone
 
+from proxima.needs.forms import EntryForm
 from proxima.needs.invitations import normalise_code
 from proxima.territory.models import Site
 
@@ -68,8 +66,8 @@ class PaperCodeForm(forms.Form):
         return normalise_code(self.cleaned_data["code"])
 
 
-class PaperEntryForm(forms.Form):
-    """The date written on the form, and the id that makes a second submission harmless."""
+class PaperEntryForm(EntryForm):
+    """The date written on the returned form, and the id that makes a second submission harmless."""
 
     collected_on = forms.DateField(
         label="Date inscrite sur le questionnaire",
@@ -77,14 +75,3 @@ class PaperEntryForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"required": "Saisissez la date du questionnaire.", "invalid": "Saisissez une date valide."},
     )
-    client_id = forms.UUIDField(widget=forms.HiddenInput)
-
-    def clean_collected_on(self):
-        collected_on = self.cleaned_data["collected_on"]
-        if collected_on > timezone.localdate():
-            raise forms.ValidationError("La date ne peut pas être dans le futur.")
-        return collected_on
-
-    @staticmethod
-    def initial_for(client_id, today: dt.date | None = None) -> dict:
-        return {"client_id": client_id, "collected_on": today or timezone.localdate()}
