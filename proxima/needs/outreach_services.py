@@ -16,8 +16,8 @@ from django.utils.formats import number_format
 
 from proxima.accounts import audit
 from proxima.accounts.enums import AuditAction, Role
-from proxima.households.enums import InteractionChannel, PersonRole
-from proxima.households.models import Household, Interaction
+from proxima.households.enums import ConsentPurpose, InteractionChannel, PersonRole
+from proxima.households.models import Consent, Household, Interaction
 from proxima.needs import outreach
 from proxima.needs.enums import Need, OutreachOutcome, OutreachReason
 from proxima.needs.models import Invitation, OutreachContact, OutreachSettings, Response
@@ -60,6 +60,17 @@ def site_services_km(site_coordinates: Mapping[int, tuple[float, float]]) -> dic
     return outreach.nearest_distances_km(site_coordinates, services)
 
 
+def declined_outreach(households):
+    """The households that withdrew their consent to courtesy calls and visits and have not given it again.
+
+    Calling them would go against what they asked (RGPD, art. 7.3): they stay off the outreach list,
+    and the list says how many they are. Households that never said anything stay on it.
+    """
+    withdrawn = Consent.objects.filter(purpose=ConsentPurpose.OUTREACH, withdrawn_on__isnull=False)
+    active = Consent.objects.active().filter(purpose=ConsentPurpose.OUTREACH)
+    return households.filter(pk__in=withdrawn.values("household")).exclude(pk__in=active.values("household"))
+
+
 def load_outreach_facts(
     *,
     organisation,
@@ -92,6 +103,7 @@ def load_outreach_facts(
         households = households.filter(dwelling__building__site_id__in=site_ids)
     if household_ids is not None:
         households = households.filter(pk__in=household_ids)
+    households = households.exclude(pk__in=declined_outreach(Household.objects.all()).values("pk"))
     rows = list(
         households.order_by()
         .values_list("pk", "dwelling__building__site_id", "move_in_date", "arrears_amount", "has_car")

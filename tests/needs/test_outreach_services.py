@@ -5,18 +5,19 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 
 from proxima.accounts.enums import AuditAction, Role
 from proxima.accounts.models import AuditEvent
-from proxima.households.enums import PersonRole
+from proxima.households.enums import ConsentPurpose, PersonRole
 from proxima.households.models import Interaction
 from proxima.needs import outreach_services as services
 from proxima.needs.enums import OutreachOutcome
 from proxima.needs.models import OutreachContact, OutreachSettings
 from proxima.territory.models import FranceServicesSite
 from tests.accounts.factories import UserFactory
-from tests.households.factories import HouseholdFactory, PersonFactory
+from tests.households.factories import ConsentFactory, HouseholdFactory, PersonFactory
 from tests.needs.factories import InvitationFactory, ResponseFactory, small_survey
 from tests.territory.factories import SiteFactory
 
@@ -282,3 +283,28 @@ class TestAssignSiteAgents:
         theirs = SiteFactory(organisation=other_landlord)
         with pytest.raises(ValidationError, match="Résidence inconnue"):
             services.assign_site_agents(organisation=landlord, coverage={theirs.pk: []})
+
+
+class TestDeclinedOutreach:
+    """A household that withdrew its consent to courtesy calls and visits is not put on the call list."""
+
+    def test_withdrawn_consent_keeps_the_household_off_the_list(self, landlord, staff, near_site):
+        declined = household(near_site, reference="REFUS")
+        changed_mind = household(near_site, reference="REVENU")
+        silent = household(near_site, reference="MUET")
+        for h in (declined, changed_mind, silent):
+            PersonFactory(household=h, role=PersonRole.REFERENCE, birth_year=1940)
+        ConsentFactory(household=declined, purpose=ConsentPurpose.OUTREACH, withdrawn_on=dt.date(2026, 3, 1))
+        ConsentFactory(household=changed_mind, purpose=ConsentPurpose.OUTREACH, withdrawn_on=dt.date(2026, 2, 1))
+        ConsentFactory(household=changed_mind, purpose=ConsentPurpose.OUTREACH, given_on=dt.date(2026, 4, 1))
+        facts = services.load_outreach_facts(organisation=landlord, user=staff, today=TODAY)
+        assert {f.household_id for f in facts} == {changed_mind.pk, silent.pk}
+        assert list(services.declined_outreach(landlord.households.all())) == [declined]
+
+    def test_the_list_says_how_many_declined(self, client, landlord, staff, near_site):
+        ConsentFactory(
+            household=household(near_site), purpose=ConsentPurpose.OUTREACH, withdrawn_on=dt.date(2026, 3, 1)
+        )
+        client.force_login(staff)
+        content = client.get(reverse("needs:outreach_list")).content.decode()
+        assert "1 ménage ne figure pas sur la liste : il a retiré son accord" in content

@@ -130,12 +130,12 @@ class TestList:
         for i in range(2):
             InvitationFactory(survey=survey, household=household(sites[0], reference=f"A-{i}", contacted=False))
         # session, user, settings, households, last contacts, sites, France services, responses, invitations,
-        # page households, their holders, audit, the filter's sites and agents
-        with django_assert_num_queries(14):
+        # page households, their holders, audit, households that declined, the filter's sites and agents
+        with django_assert_num_queries(15):
             client.get(LIST)
         for i in range(10):
             InvitationFactory(survey=survey, household=household(sites[i % 2], reference=f"B-{i}", persons=1))
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(15):
             response = client.get(LIST)
         assert len(response.context["rows"]) == 12
 

@@ -24,6 +24,7 @@ from proxima.needs import outreach
 from proxima.needs.forms_outreach import OutreachContactForm, OutreachFilterForm, OutreachSettingsForm, SiteAgentsForm
 from proxima.needs.outreach_services import (
     assign_site_agents,
+    declined_outreach,
     describe_flag,
     field_agents,
     flag_outreach,
@@ -186,6 +187,7 @@ def outreach_list(request):
             "params": params,
             "query": querystring_without(request, "page", "format"),
             "can_manage_outreach": perms.can_manage_outreach(request.user, org),
+            "declined": declined_outreach(Household.objects.visible_to(request.user)).count(),
         },
     )
 
