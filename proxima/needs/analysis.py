@@ -165,8 +165,7 @@ def load_survey_data(survey, *, on: dt.date, territory: tuple[str, Hashable] | N
         households.annotate(in_arrears=ExpressionWrapper(Q(arrears_amount__gt=0), output_field=BooleanField()))
         # size and holder_birth_year are kept on the household: no join with its persons.
         .values_list("pk", "dwelling__building__site_id", "in_arrears", "size", "holder_birth_year")
-        # The same respondents' order, hence the same figures to the last digit, on every database.
-        .order_by("pk")
+        .order_by()  # counted, not listed: the respondents are sorted by id below
     )
     site_rows = Site.objects.filter(organisation_id=organisation_id).values_list("pk", "name", "commune_id")
     sites = {pk: (name, commune) for pk, name, commune in site_rows}
@@ -211,6 +210,7 @@ def load_survey_data(survey, *, on: dt.date, territory: tuple[str, Hashable] | N
         "arrears": _count_by(Counter(arrears), bool),
     }
     row_of = {row[0]: row for row in rows}
+    # In id order: the same respondents' order, hence the same figures to the last digit, on every database.
     respondents = tuple(
         (
             HouseholdRow(
