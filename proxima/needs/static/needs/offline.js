@@ -29,6 +29,7 @@
   var households = {}; // survey id -> list
   var editing = null; // the queued item being corrected
   var syncing = false;
+  var syncAgain = false; // something was saved while a sync ran: sync once more when it ends
 
   /* ---------- IndexedDB ---------- */
 
@@ -171,6 +172,8 @@
     var survey = currentSurvey();
     var select = el("household");
     return queuedHouseholds().then(function (queued) {
+      // Keep the household being filled in (a sync ending in the background re-renders this list).
+      var chosen = editing ? String(editing.household) : select.value;
       select.replaceChildren(option("", "Choisir un ménage"));
       if (!survey) return;
       (households[survey.id] || []).forEach(function (h) {
@@ -180,7 +183,8 @@
         var editingThis = editing && editing.household === h.id;
         select.appendChild(option(h.id, label, (h.answered || waiting) && !editingThis));
       });
-      if (editing) select.value = editing.household;
+      var still = Array.from(select.options).some(function (o) { return o.value === chosen && !o.disabled; });
+      select.value = still ? chosen : "";
     });
   }
 
@@ -495,8 +499,12 @@
   }
 
   function sync() {
-    if (syncing) return Promise.resolve();
+    if (syncing) {
+      syncAgain = true;
+      return Promise.resolve();
+    }
     syncing = true;
+    syncAgain = false;
     var sent = 0;
     return getAll("queue")
       .then(function (items) {
@@ -513,6 +521,10 @@
                 say("Session expirée : reconnectez-vous, puis revenez sur cette page. Les réponses restent sur la tablette.");
                 return false;
               }
+              if (response.status !== 422 && response.status !== 404) {
+                // Not a refusal (a server or proxy error, 5xx or 429): kept as it is, sent again later.
+                throw new Error("HTTP " + response.status);
+              }
               return response.json().catch(function () { return null; }).then(function (data) {
                 item.error = response.status === 404
                   ? "ce ménage ou cette enquête n'est pas dans votre périmètre."
@@ -523,11 +535,20 @@
           });
         }, Promise.resolve(true));
       })
-      .catch(function () { say("Réseau indisponible : les réponses restent sur la tablette et partiront plus tard."); })
+      .then(function () {
+        if (sent) say(sent + " réponse(s) envoyée(s).");
+      })
+      .catch(function (error) {
+        var reason = /^HTTP /.test(error.message) ? "Serveur indisponible (" + error.message + ")" : "Réseau indisponible";
+        say((sent ? sent + " réponse(s) envoyée(s). " : "") + reason + " : les réponses restent sur la tablette et partiront plus tard.");
+        syncAgain = false; // the next "online" event, page load or button press will try again
+      })
       .then(function () {
         syncing = false;
-        if (sent) say(sent + " réponse(s) envoyée(s).");
         return renderQueue().then(renderHouseholds);
+      })
+      .then(function () {
+        if (syncAgain && navigator.onLine) return sync();
       });
   }
 
