@@ -12,7 +12,8 @@ def percent(value, digits=1):
     """0.1234 -> "12,3 %" (French format); empty when the rate is undefined."""
     if value is None:
         return "–"
-    return f"{number_format(Decimal(value) * 100, int(digits))} %"
+    # Django's number_format cuts extra digits off: round first, from the float's shortest text (6/25 is 24 %).
+    return f"{number_format(round(Decimal(str(value)) * 100, int(digits)), int(digits))} %"
 
 
 @register.filter
