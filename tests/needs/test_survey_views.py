@@ -155,6 +155,25 @@ class TestDetail:
         content = client.get(reverse("needs:survey_detail", args=[survey.pk])).content.decode()
         assert "Vivez-vous seul(e) ?" in content
         assert reverse("needs:survey_open", args=[survey.pk]) not in content
+        assert reverse("needs:analysis", args=[survey.pk]) in content
+        assert reverse("needs:paper_invitations", args=[survey.pk]) not in content
+
+    @pytest.mark.parametrize(
+        ("role", "links", "no_links"),
+        [
+            (Role.STAFF, ["analysis", "paper_invitations", "survey_links", "paper_entry"], []),
+            (Role.FIELD_AGENT, ["paper_entry"], ["analysis", "paper_invitations", "survey_links"]),
+        ],
+    )
+    def test_links_to_each_channel_and_the_analysis(self, client, landlord, role, links, no_links):
+        """The survey page leads to what each role does with an open survey, and to nothing else."""
+        survey = small_survey(landlord)
+        client.force_login(UserFactory(organisation=landlord, role=role))
+        content = client.get(reverse("needs:survey_detail", args=[survey.pk])).content.decode()
+        for name in links:
+            assert reverse(f"needs:{name}", args=[survey.pk]) in content, name
+        for name in no_links:
+            assert reverse(f"needs:{name}", args=[survey.pk]) not in content, name
 
 
 class TestEdit:

@@ -161,6 +161,8 @@ def survey_detail(request, pk):
             "by_channel": _responses_by_channel([survey.pk]).get(survey.pk, []),
             "responses_count": sum(v.responses_count for v in versions),
             "can_manage": perms.can_manage_surveys(request.user, request.user.organisation),
+            "can_view_needs": perms.can_view_needs(request.user, request.user.organisation),
+            "can_collect": perms.can_collect_answers(request.user, request.user.organisation),
             "statuses": SurveyStatus,
         },
     )
