@@ -8,6 +8,7 @@ so sending twice records them once. No page shows anything about the household.
 
 import uuid
 
+from axes.helpers import get_client_ip_address
 from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404
@@ -45,7 +46,9 @@ def _attempt_keys(request) -> list[tuple[str, int]]:
         request.session.save()
     return [
         (f"respond-code:session:{request.session.session_key}", ATTEMPTS_PER_SESSION),
-        (f"respond-code:address:{request.META.get('REMOTE_ADDR', '')}", ATTEMPTS_PER_ADDRESS),
+        # The client's address as the login lockout sees it (behind a reverse proxy, configure django-axes'
+        # AXES_IPWARE_* settings once: otherwise every resident shares the proxy's address and its limit).
+        (f"respond-code:address:{get_client_ip_address(request) or ''}", ATTEMPTS_PER_ADDRESS),
     ]
 
 
