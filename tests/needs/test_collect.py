@@ -19,11 +19,6 @@ from tests.territory.factories import DwellingFactory, SiteFactory
 
 
 @pytest.fixture
-def site(landlord):
-    return SiteFactory(organisation=landlord, name="Les Tilleuls")
-
-
-@pytest.fixture
 def household(site):
     person = PersonFactory(
         household__dwelling=DwellingFactory(building__site=site, organisation=site.organisation),
@@ -32,16 +27,6 @@ def household(site):
         phone="0254123456",
     )
     return person.household
-
-
-@pytest.fixture
-def survey(landlord, site):
-    return small_survey(landlord, sites=[site])
-
-
-@pytest.fixture
-def staff(landlord):
-    return UserFactory(organisation=landlord, role=Role.STAFF)
 
 
 def entry_url(survey, household):

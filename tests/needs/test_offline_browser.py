@@ -12,13 +12,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from proxima.accounts.enums import Role
 from proxima.needs.enums import Channel
 from proxima.needs.models import Answer, Response
-from tests.accounts.factories import UserFactory
 from tests.households.factories import PersonFactory
-from tests.needs.factories import ResponseFactory, small_survey
-from tests.territory.factories import DwellingFactory, SiteFactory
+from tests.needs.factories import ResponseFactory
+from tests.territory.factories import DwellingFactory
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
@@ -52,33 +50,6 @@ def browser():
             browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             yield browser
             browser.close()
-
-
-@pytest.fixture
-def site(landlord):
-    return SiteFactory(organisation=landlord, name="Les Tilleuls")
-
-
-@pytest.fixture
-def household(site):
-    person = PersonFactory(
-        household__dwelling=DwellingFactory(building__site=site, organisation=site.organisation),
-        first_name="Jeanne",
-        last_name="Durand",
-    )
-    return person.household
-
-
-@pytest.fixture
-def survey(landlord, site):
-    return small_survey(landlord, sites=[site])
-
-
-@pytest.fixture
-def agent(landlord, site):
-    user = UserFactory(organisation=landlord, role=Role.FIELD_AGENT)
-    site.agents.add(user)
-    return user
 
 
 @pytest.fixture

@@ -32,11 +32,6 @@ def _empty_cache():
 
 
 @pytest.fixture
-def site(landlord):
-    return SiteFactory(organisation=landlord, name="Les Tilleuls")
-
-
-@pytest.fixture
 def household(site):
     person = PersonFactory(
         household__dwelling=DwellingFactory(building__site=site, organisation=site.organisation),

@@ -23,33 +23,6 @@ from tests.territory.factories import DwellingFactory, SiteFactory
 RESPONSES = "/api/needs/responses"
 
 
-@pytest.fixture
-def site(landlord):
-    return SiteFactory(organisation=landlord, name="Les Tilleuls")
-
-
-@pytest.fixture
-def household(site):
-    person = PersonFactory(
-        household__dwelling=DwellingFactory(building__site=site, organisation=site.organisation),
-        first_name="Jeanne",
-        last_name="Durand",
-    )
-    return person.household
-
-
-@pytest.fixture
-def survey(landlord, site):
-    return small_survey(landlord, sites=[site])
-
-
-@pytest.fixture
-def agent(landlord, site):
-    user = UserFactory(organisation=landlord, role=Role.FIELD_AGENT)
-    site.agents.add(user)
-    return user
-
-
 def body(survey, household, **changes):
     data = {
         "survey": survey.pk,
