@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "proxima.households",
     "proxima.imports",
     "proxima.needs",
+    "proxima.agency",
     "proxima.demo",
 ]
 

@@ -17,6 +17,7 @@ PURE_MODULES = [
     "proxima.needs.xlsform",
     "proxima.needs.validation",
     "proxima.needs.outreach",
+    "proxima.agency.planning",
 ]
 
 

@@ -1,0 +1,739 @@
+"""Tour planning of the mobile agency: which stops to serve on which day, in which order.
+
+Pure module: nothing imported from Django. Plain data in (a depot, candidate stops, tour days, a travel-time
+provider, parameters), a :class:`TourPlan` out.
+
+The problem is prize-collecting routing with time windows (team orienteering with time windows): one route per
+day, from the depot's start location to its end location (the same place unless stated), within the day's window;
+each stop served at most once over the horizon; the total value of the stops served is maximised. A stop's time
+windows bound the start of its service (the bus may arrive early and wait). Times are integer seconds from
+midnight, values are non-negative floats.
+
+Method: VROOM builds a plan (values mapped to its integer priorities), PyVRP improves it (values as prizes of
+optional clients) starting from VROOM's plan; both plans are re-checked and re-scored here with the true values,
+and the better one is kept. Stops that cannot be served on any day are found up front and given a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Protocol
+
+from proxima.territory.geo import distance_km
+
+TOO_FAR = "too_far"
+WINDOW_IMPOSSIBLE = "window_impossible"
+LOWER_VALUE = "lower_value"
+
+#: Share of the time limit given to VROOM; PyVRP gets the rest.
+VROOM_SHARE = 0.2
+#: PyVRP stops after this many iterations without improvement (deterministic), or at the time limit.
+NO_IMPROVEMENT_ITERATIONS = 20_000
+#: PyVRP's integer prize of the most valuable stop (the others in proportion); travel costs 1 per second, so a
+#: prize outweighs the travel it takes unless it is a tiny fraction of the top value.
+PRIZE_SCALE = 10_000_000
+#: Euclidean lengths of the TOP instances are multiplied by this and rounded up to integer durations.
+TOP_SCALE = 10_000
+
+
+# --- Inputs ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Location:
+    """A place: geographic coordinates, or a row of a travel-time matrix, or both.
+
+    Parameters
+    ----------
+    lat, lon
+        Decimal degrees (WGS 84), used by :class:`GreatCircleTravelTimes`.
+    index
+        Row and column of the place in the matrix of :class:`MatrixTravelTimes`.
+    """
+
+    lat: float | None = None
+    lon: float | None = None
+    index: int | None = None
+
+    def __post_init__(self):
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("Expected both lat and lon, or neither.")
+        if self.lat is None and self.index is None:
+            raise ValueError("Expected coordinates (lat, lon) or a matrix index.")
+        if self.lat is not None and not (-90 <= self.lat <= 90 and -180 <= self.lon <= 180):
+            raise ValueError("Expected -90 <= lat <= 90 and -180 <= lon <= 180.")
+        if self.index is not None and (not isinstance(self.index, int) or self.index < 0):
+            raise ValueError("Expected index to be an integer >= 0.")
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A candidate stop of the bus.
+
+    Parameters
+    ----------
+    id
+        Identifier, unique among the stops.
+    location
+        Where the stop is.
+    value
+        What serving it is worth (for example need-weighted households), >= 0.
+    duration
+        Time spent at the stop, in seconds.
+    time_windows
+        Windows ``(start, end)`` in seconds from midnight in which the service may start; empty: any time of the
+        day's window.
+    """
+
+    id: str
+    location: Location
+    value: float
+    duration: int = 0
+    time_windows: tuple[tuple[int, int], ...] = ()
+
+    def __post_init__(self):
+        if not isinstance(self.id, str) or not self.id:
+            raise ValueError("Expected a non-empty string as stop id.")
+        if not isinstance(self.value, int | float) or not math.isfinite(self.value) or self.value < 0:
+            raise ValueError(f"Expected value >= 0 for stop {self.id}.")
+        if not isinstance(self.duration, int) or self.duration < 0:
+            raise ValueError(f"Expected duration to be an integer >= 0 (seconds) for stop {self.id}.")
+        windows = tuple(tuple(w) for w in self.time_windows)
+        for window in windows:
+            if len(window) != 2 or not all(isinstance(t, int) for t in window) or not 0 <= window[0] <= window[1]:
+                raise ValueError(f"Expected time windows (start, end) with 0 <= start <= end for stop {self.id}.")
+        object.__setattr__(self, "time_windows", tuple(sorted(windows)))
+
+
+@dataclass(frozen=True)
+class Day:
+    """A tour day: one route, leaving the depot at ``start`` at the earliest and back by ``end``.
+
+    Parameters
+    ----------
+    id
+        Identifier, unique among the days (for example the date).
+    start, end
+        The day's window, in seconds from midnight.
+    """
+
+    id: str
+    start: int
+    end: int
+
+    def __post_init__(self):
+        if not isinstance(self.id, str) or not self.id:
+            raise ValueError("Expected a non-empty string as day id.")
+        if not isinstance(self.start, int) or not isinstance(self.end, int) or not 0 <= self.start <= self.end:
+            raise ValueError(f"Expected integers 0 <= start <= end for day {self.id}.")
+
+
+@dataclass(frozen=True)
+class Depot:
+    """Where every route starts (``location``) and ends (``end_location``, the same place if not given)."""
+
+    location: Location
+    end_location: Location | None = None
+
+
+@dataclass(frozen=True)
+class PlanParams:
+    """Parameters of :func:`plan_tours`.
+
+    Parameters
+    ----------
+    time_limit
+        Wall time budget of the search, in seconds (> 0).
+    seed
+        Seed of the random search (>= 0): the same inputs and seed give the same plan when the search converges
+        before the time limit.
+    """
+
+    time_limit: float = 10.0
+    seed: int = 0
+
+    def __post_init__(self):
+        if isinstance(self.time_limit, bool) or not isinstance(self.time_limit, int | float):
+            raise ValueError("Expected time_limit to be a number of seconds.")
+        if not math.isfinite(self.time_limit) or self.time_limit <= 0:
+            raise ValueError("Expected time_limit > 0.")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError("Expected seed to be an integer >= 0.")
+
+
+class TravelTimes(Protocol):
+    """Gives the travel times between places."""
+
+    def durations(self, locations: Sequence[Location]) -> list[list[int]]:
+        """Return the matrix of travel times in seconds, ``[i][j]`` from ``locations[i]`` to ``locations[j]``."""
+        ...
+
+
+@dataclass(frozen=True)
+class MatrixTravelTimes:
+    """Travel times read from a given square matrix of integer seconds, indexed by :attr:`Location.index`."""
+
+    matrix: tuple[tuple[int, ...], ...]
+
+    def __post_init__(self):
+        matrix = tuple(tuple(row) for row in self.matrix)
+        size = len(matrix)
+        for row in matrix:
+            if len(row) != size:
+                raise ValueError("Expected a square travel-time matrix.")
+            if not all(isinstance(t, int) and not isinstance(t, bool) and t >= 0 for t in row):
+                raise ValueError("Expected travel times to be integers >= 0 (seconds).")
+        object.__setattr__(self, "matrix", matrix)
+
+    def durations(self, locations: Sequence[Location]) -> list[list[int]]:
+        rows = []
+        for loc in locations:
+            if loc.index is None or loc.index >= len(self.matrix):
+                raise ValueError(f"Expected a matrix index below {len(self.matrix)} for every place, got {loc.index}.")
+            rows.append(loc.index)
+        return [[self.matrix[i][j] for j in rows] for i in rows]
+
+
+@dataclass(frozen=True)
+class GreatCircleTravelTimes:
+    """Travel times from the great-circle distance times a detour factor, at an average speed.
+
+    Parameters
+    ----------
+    detour_factor
+        Road distance over great-circle distance (>= 1).
+    speed_kmh
+        Average speed, in km/h (> 0).
+    """
+
+    detour_factor: float = 1.3
+    speed_kmh: float = 50.0
+
+    def __post_init__(self):
+        if not self.detour_factor >= 1:
+            raise ValueError("Expected detour_factor >= 1.")
+        if not self.speed_kmh > 0:
+            raise ValueError("Expected speed_kmh > 0.")
+
+    def durations(self, locations: Sequence[Location]) -> list[list[int]]:
+        for loc in locations:
+            if loc.lat is None:
+                raise ValueError("Expected coordinates (lat, lon) for every place.")
+        factor = self.detour_factor / self.speed_kmh * 3600
+        return [[round(distance_km(a.lat, a.lon, b.lat, b.lon) * factor) for b in locations] for a in locations]
+
+
+# --- Output ------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A stop served: arrival, start of service (after waiting for its window) and departure, in seconds."""
+
+    stop_id: str
+    arrival: int
+    start: int
+    departure: int
+
+
+@dataclass(frozen=True)
+class DayRoute:
+    """The route of a day: the visits in order, departure from and return to the depot, in seconds."""
+
+    day_id: str
+    visits: tuple[Visit, ...]
+    departure: int
+    return_time: int
+    value: float
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A stop not served, with the reason: ``too_far``, ``window_impossible`` or ``lower_value``."""
+
+    stop_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class TourPlan:
+    """The plan: one route per day (in the order of the days), total value, stops left out, the engine kept."""
+
+    routes: tuple[DayRoute, ...]
+    total_value: float
+    left_out: tuple[LeftOut, ...]
+    engine: str = ""
+    stats: Mapping[str, float] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict:
+        """The plan as plain JSON-ready data."""
+        return {
+            "total_value": self.total_value,
+            "days": [
+                {
+                    "day": r.day_id,
+                    "departure": r.departure,
+                    "return": r.return_time,
+                    "value": r.value,
+                    "stops": [
+                        {"id": v.stop_id, "arrival": v.arrival, "start": v.start, "departure": v.departure}
+                        for v in r.visits
+                    ],
+                }
+                for r in self.routes
+            ],
+            "left_out": [{"id": lo.stop_id, "reason": lo.reason} for lo in self.left_out],
+            "engine": self.engine,
+        }
+
+
+# --- Planning ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """Inputs in index form: place 0 is the start depot, ``end`` the end depot, stop k is place ``first + k``."""
+
+    stops: tuple[Stop, ...]
+    days: tuple[Day, ...]
+    matrix: list[list[int]]
+    end: int
+    first: int
+
+    def place(self, k: int) -> int:
+        return self.first + k
+
+    def schedule(self, day: Day, route: Sequence[int]) -> DayRoute | None:
+        """Earliest schedule of ``route`` (stop numbers) on ``day``, or None if it breaks a window."""
+        t, here, visits = day.start, 0, []
+        for k in route:
+            stop, place = self.stops[k], self.place(k)
+            arrival = t + self.matrix[here][place]
+            start = _service_start(arrival, stop.time_windows)
+            if start is None:
+                return None
+            t, here = start + stop.duration, place
+            visits.append(Visit(stop.id, arrival, start, t))
+        back = t + self.matrix[here][self.end]
+        if back > day.end:
+            return None
+        value = float(sum(self.stops[k].value for k in route))
+        return DayRoute(day.id, tuple(visits), day.start, back, value)
+
+
+def _service_start(arrival: int, windows: tuple[tuple[int, int], ...]) -> int | None:
+    if not windows:
+        return arrival
+    for early, late in windows:
+        if arrival <= late:
+            return max(arrival, early)
+    return None
+
+
+def plan_tours(
+    depot: Depot,
+    stops: Sequence[Stop],
+    days: Sequence[Day],
+    travel_times: TravelTimes,
+    params: PlanParams = PlanParams(),
+    *,
+    engines: Sequence[str] = ("vroom", "pyvrp"),
+) -> TourPlan:
+    """Choose the stops to serve on each day and their order, maximising the total value served.
+
+    Parameters
+    ----------
+    depot
+        Start (and end) of every route.
+    stops
+        Candidate stops, with unique ids.
+    days
+        Tour days, one route each, with unique ids.
+    travel_times
+        Travel-time provider (seconds).
+    params
+        Time limit (seconds) and seed.
+    engines
+        ``("vroom", "pyvrp")`` (default: VROOM's plan improved by PyVRP), ``("vroom",)`` or ``("pyvrp",)``: the
+        engines alone, for benchmarks.
+
+    Returns
+    -------
+    TourPlan
+        Routes in the order of ``days``; stops left out with their reason, in the order of ``stops``.
+    """
+    started = time.perf_counter()
+    stops, days = tuple(stops), tuple(days)
+    if not days:
+        raise ValueError("Expected at least one day.")
+    if len({s.id for s in stops}) != len(stops):
+        raise ValueError("Expected unique stop ids.")
+    if len({d.id for d in days}) != len(days):
+        raise ValueError("Expected unique day ids.")
+    if not set(engines) <= {"vroom", "pyvrp"} or not engines:
+        raise ValueError("Expected engines among 'vroom' and 'pyvrp'.")
+
+    places = [depot.location]
+    if depot.end_location is not None and depot.end_location != depot.location:
+        places.append(depot.end_location)
+    end, first = len(places) - 1, len(places)
+    places.extend(s.location for s in stops)
+    problem = _Problem(stops, days, travel_times.durations(places), end, first)
+
+    reasons, candidates = {}, []
+    for k in range(len(stops)):
+        reason = _precheck(problem, k)
+        if reason:
+            reasons[k] = reason
+        else:
+            candidates.append(k)
+
+    best: list[list[int]] = [[] for _ in days]
+    engine, stats = "", {}
+    if candidates:
+        vroom_routes = None
+        if "vroom" in engines:
+            budget = params.time_limit * (VROOM_SHARE if "pyvrp" in engines else 1.0)
+            vroom_routes = _solve_vroom(problem, candidates, budget)
+            best, engine = _keep_better(problem, best, engine, vroom_routes, "vroom")
+            stats["vroom_value"] = _value(problem, vroom_routes)
+        if "pyvrp" in engines:
+            remaining = max(params.time_limit - (time.perf_counter() - started), 0.01)
+            pyvrp_routes = _solve_pyvrp(problem, candidates, remaining, params.seed, vroom_routes)
+            best, engine = _keep_better(problem, best, engine, pyvrp_routes, "pyvrp")
+            stats["pyvrp_value"] = _value(problem, pyvrp_routes)
+
+    routes = tuple(problem.schedule(day, route) for day, route in zip(days, best, strict=True))
+    served = {k for route in best for k in route}
+    left_out = tuple(LeftOut(stops[k].id, reasons.get(k, LOWER_VALUE)) for k in range(len(stops)) if k not in served)
+    stats["wall_time"] = time.perf_counter() - started
+    total = float(sum(r.value for r in routes))
+    return TourPlan(routes, total, left_out, engine, stats)
+
+
+def _precheck(problem: _Problem, k: int) -> str:
+    """``too_far`` if no day can hold the stop alone, ``window_impossible`` if only its windows prevent it."""
+    stop, place = problem.stops[k], problem.place(k)
+    go, back = problem.matrix[0][place], problem.matrix[place][problem.end]
+    if all(day.start + go + stop.duration + back > day.end for day in problem.days):
+        return TOO_FAR
+    if all(problem.schedule(day, [k]) is None for day in problem.days):
+        return WINDOW_IMPOSSIBLE
+    return ""
+
+
+def _value(problem: _Problem, routes: list[list[int]] | None) -> float:
+    if routes is None:
+        return 0.0
+    return float(sum(problem.stops[k].value for route in routes for k in route))
+
+
+def _valid(problem: _Problem, routes: list[list[int]]) -> bool:
+    served = [k for route in routes for k in route]
+    if len(served) != len(set(served)) or len(routes) != len(problem.days):
+        return False
+    return all(problem.schedule(day, route) is not None for day, route in zip(problem.days, routes, strict=True))
+
+
+def _travel(problem: _Problem, routes: list[list[int]]) -> int:
+    total = 0
+    for route in routes:
+        path = [0, *(problem.place(k) for k in route), problem.end]
+        total += sum(problem.matrix[a][b] for a, b in zip(path, path[1:], strict=False))
+    return total
+
+
+def _keep_better(problem, best, engine, routes, name):
+    """Keep ``routes`` if valid and of higher value (or equal value and shorter travel) than ``best``."""
+    if routes is None or not _valid(problem, routes):
+        return best, engine
+    key_new = (_value(problem, routes), -_travel(problem, routes))
+    key_old = (_value(problem, best), -_travel(problem, best))
+    if not engine or key_new > key_old:
+        return routes, name
+    return best, engine
+
+
+def _solve_vroom(problem: _Problem, candidates: list[int], time_limit: float) -> list[list[int]] | None:
+    """VROOM with the values mapped to priorities 1–100 (0 for a value of 0); routes as lists of stop numbers."""
+    import vroom
+
+    top = max(problem.stops[k].value for k in candidates) or 1.0
+    vrp = vroom.Input()
+    vrp.set_durations_matrix("car", problem.matrix)
+    for d, day in enumerate(problem.days):
+        vrp.add_vehicle(vroom.Vehicle(d, start=0, end=problem.end, time_window=(day.start, day.end)))
+    for k in candidates:
+        stop = problem.stops[k]
+        priority = 0 if stop.value <= 0 else max(1, round(100 * stop.value / top))
+        vrp.add_job(
+            vroom.Job(
+                k,
+                location=problem.place(k),
+                default_service=stop.duration,
+                priority=priority,
+                time_windows=[vroom.TimeWindow(a, b) for a, b in stop.time_windows],
+            )
+        )
+    solution = vrp.solve(exploration_level=5, nb_threads=2, timeout=timedelta(seconds=time_limit)).to_dict()
+    routes: list[list[int]] = [[] for _ in problem.days]
+    for route in solution.get("routes", []):
+        routes[route["vehicle"]] = [step["id"] for step in route["steps"] if step["type"] == "job"]
+    return routes
+
+
+def _solve_pyvrp(problem, candidates, time_limit, seed, initial) -> list[list[int]] | None:
+    """PyVRP, values as prizes of optional clients, one client per time window (a group when several)."""
+    import pyvrp
+    from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
+
+    model = pyvrp.Model()
+    size = len(problem.matrix)
+    locations = [model.add_location(x=0, y=0) for _ in range(size)]
+    start_depot = model.add_depot(locations[0])
+    end_depot = model.add_depot(locations[problem.end]) if problem.end != 0 else start_depot
+    top = max(problem.stops[k].value for k in candidates) or 1.0
+    clients = []  # (stop number, window or None), in the order of PyVRP's client indices
+    for k in candidates:
+        stop = problem.stops[k]
+        prize = round(stop.value / top * PRIZE_SCALE)
+        windows = stop.time_windows or (None,)
+        group = model.add_client_group(required=False) if len(windows) > 1 else None
+        for window in windows:
+            tw = {} if window is None else {"tw_early": window[0], "tw_late": window[1]}
+            model.add_client(
+                locations[problem.place(k)],
+                service_duration=stop.duration,
+                prize=prize,
+                required=False,
+                group=group,
+                **tw,
+            )
+            clients.append((k, window))
+    for day in problem.days:
+        model.add_vehicle_type(
+            num_available=1,
+            start_depot=start_depot,
+            end_depot=end_depot,
+            tw_early=day.start,
+            tw_late=day.end,
+            unit_distance_cost=1,
+        )
+    for i in range(size):
+        for j in range(size):
+            if i != j:
+                t = problem.matrix[i][j]
+                model.add_edge(locations[i], locations[j], distance=t, duration=t)
+    data = model.data()
+
+    init = None
+    if initial is not None:
+        index = {}
+        for c, (k, window) in enumerate(clients):
+            index.setdefault(k, []).append((c, window))
+        pyvrp_routes = []
+        for d, (day, route) in enumerate(zip(problem.days, initial, strict=True)):
+            scheduled = problem.schedule(day, route)
+            if not route or scheduled is None:
+                continue
+            visits = []
+            for k, visit in zip(route, scheduled.visits, strict=True):
+                options = index[k]
+                chosen = next((c for c, w in options if w is None or w[0] <= visit.start <= w[1]), options[0][0])
+                visits.append(chosen)
+            pyvrp_routes.append(pyvrp.Route(data, visits, d))
+        init = pyvrp.Solution(data, pyvrp_routes)
+
+    stop = MultipleCriteria([MaxRuntime(time_limit), NoImprovement(NO_IMPROVEMENT_ITERATIONS)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PenaltyBoundWarning: an infeasible result is discarded below
+        result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False, initial_solution=init)
+    if not result.best.is_feasible():
+        return None
+    routes: list[list[int]] = [[] for _ in problem.days]
+    for route in result.best.routes():
+        routes[route.vehicle_type()] = [clients[a.idx][0] for a in route.schedule() if a.is_client()]
+    return routes
+
+
+# --- Instances ---------------------------------------------------------------------------------------------------
+
+
+class InstanceError(ValueError):
+    """An instance file that cannot be read: the message names the file and what is wrong."""
+
+
+def read_top_instance(path) -> tuple[Depot, tuple[Stop, ...], tuple[Day, ...], MatrixTravelTimes]:
+    """Read a team orienteering instance of Chao, Golden and Wasil (1996).
+
+    Parameters
+    ----------
+    path
+        File with lines ``n;N``, ``m;M``, ``tmax;T`` then ``x;y;score`` per point (separator ``;`` or white space);
+        the first point is the start, the last the end.
+
+    Returns
+    -------
+    tuple
+        The depot (start and end), the stops (ids are the point numbers, from 1), M days of window
+        ``[0, T × TOP_SCALE]`` and the Euclidean lengths × ``TOP_SCALE`` rounded up, as a matrix (so every plan
+        found is feasible with the exact lengths). Stop durations are 0.
+    """
+    path = Path(path)
+    try:
+        lines = [line.replace(";", " ").split() for line in path.read_text().splitlines() if line.strip()]
+        header = {line[0]: line[1] for line in lines[:3]}
+        n, m, tmax = int(header["n"]), int(header["m"]), float(header["tmax"])
+        points = [(float(x), float(y), float(score)) for x, y, score in lines[3 : 3 + n]]
+    except (OSError, KeyError, ValueError, IndexError) as exc:
+        raise InstanceError(f"{path}: not a TOP instance ({exc}).") from exc
+    if len(points) != n or n < 2:
+        raise InstanceError(f"{path}: expected {n} points, found {len(points)}.")
+    matrix = tuple(
+        tuple(math.ceil(math.hypot(a[0] - b[0], a[1] - b[1]) * TOP_SCALE - 1e-6) for b in points) for a in points
+    )
+    depot = Depot(Location(index=0), Location(index=n - 1))
+    stops = tuple(Stop(str(i), Location(index=i), points[i][2]) for i in range(1, n - 1))
+    days = tuple(Day(f"path-{d + 1}", 0, math.floor(tmax * TOP_SCALE + 1e-6)) for d in range(m))
+    return depot, stops, days, MatrixTravelTimes(matrix)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A planning instance as read from the JSON format (see docs/plan-tour.md)."""
+
+    depot: Depot
+    stops: tuple[Stop, ...]
+    days: tuple[Day, ...]
+    travel_times: MatrixTravelTimes | GreatCircleTravelTimes
+    params: PlanParams = PlanParams()
+
+
+def _seconds(value, what: str) -> int:
+    """Seconds from an integer or an ``"HH:MM"`` / ``"HH:MM:SS"`` string."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        parts = value.split(":")
+        if 2 <= len(parts) <= 3 and all(p.isdigit() for p in parts):
+            h, mnt, s = (int(p) for p in [*parts, "0"][:3])
+            if mnt < 60 and s < 60:
+                return h * 3600 + mnt * 60 + s
+    raise ValueError(f"Expected {what} as seconds or 'HH:MM', got {value!r}.")
+
+
+def _location(data, what: str) -> Location:
+    if not isinstance(data, Mapping):
+        raise ValueError(f"Expected {what} to be an object.")
+    try:
+        return Location(lat=data.get("lat"), lon=data.get("lon"), index=data.get("index"))
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}") from None
+
+
+def instance_from_dict(data) -> Instance:
+    """Build an :class:`Instance` from the JSON format; ``ValueError`` says what is wrong."""
+    if not isinstance(data, Mapping):
+        raise ValueError("Expected a JSON object at the top level.")
+    for key in ("depot", "stops", "days"):
+        if key not in data:
+            raise ValueError(f"Expected the key '{key}'.")
+    depot_data = data["depot"]
+    depot = Depot(
+        _location(depot_data, "depot"),
+        _location(depot_data["end"], "depot end") if isinstance(depot_data, Mapping) and "end" in depot_data else None,
+    )
+    if not isinstance(data["stops"], list) or not isinstance(data["days"], list):
+        raise ValueError("Expected 'stops' and 'days' to be lists.")
+    stops = []
+    for n, s in enumerate(data["stops"], start=1):
+        what = f"stop {n}"
+        if not isinstance(s, Mapping) or "id" not in s or "value" not in s:
+            raise ValueError(f"Expected {what} to be an object with 'id' and 'value'.")
+        windows = tuple(
+            (_seconds(w[0], f"{what} window start"), _seconds(w[1], f"{what} window end"))
+            for w in s.get("time_windows", [])
+        )
+        stops.append(
+            Stop(
+                str(s["id"]),
+                _location(s, what),
+                s["value"],
+                _seconds(s.get("duration", 0), f"{what} duration"),
+                windows,
+            )
+        )
+    days = []
+    for n, d in enumerate(data["days"], start=1):
+        if not isinstance(d, Mapping) or not {"id", "start", "end"} <= d.keys():
+            raise ValueError(f"Expected day {n} to be an object with 'id', 'start' and 'end'.")
+        days.append(Day(str(d["id"]), _seconds(d["start"], f"day {n} start"), _seconds(d["end"], f"day {n} end")))
+    travel = data.get("travel_times", {"great_circle": {}})
+    if isinstance(travel, Mapping) and "matrix" in travel:
+        travel_times = MatrixTravelTimes(travel["matrix"])
+    elif isinstance(travel, Mapping) and "great_circle" in travel and isinstance(travel["great_circle"], Mapping):
+        travel_times = GreatCircleTravelTimes(**travel["great_circle"])
+    else:
+        raise ValueError("Expected 'travel_times' to hold 'matrix' or 'great_circle'.")
+    params = PlanParams(data.get("time_limit", 10.0), data.get("seed", 0))
+    return Instance(depot, tuple(stops), tuple(days), travel_times, params)
+
+
+def _location_dict(loc: Location) -> dict:
+    return {k: v for k, v in (("lat", loc.lat), ("lon", loc.lon), ("index", loc.index)) if v is not None}
+
+
+def instance_to_dict(instance: Instance) -> dict:
+    """The JSON format of an :class:`Instance` (times in seconds)."""
+    depot = _location_dict(instance.depot.location)
+    if instance.depot.end_location is not None:
+        depot["end"] = _location_dict(instance.depot.end_location)
+    tt = instance.travel_times
+    if isinstance(tt, MatrixTravelTimes):
+        travel = {"matrix": [list(row) for row in tt.matrix]}
+    else:
+        travel = {"great_circle": {"detour_factor": tt.detour_factor, "speed_kmh": tt.speed_kmh}}
+    return {
+        "depot": depot,
+        "travel_times": travel,
+        "stops": [
+            {
+                "id": s.id,
+                **_location_dict(s.location),
+                "value": s.value,
+                "duration": s.duration,
+                "time_windows": [list(w) for w in s.time_windows],
+            }
+            for s in instance.stops
+        ],
+        "days": [{"id": d.id, "start": d.start, "end": d.end} for d in instance.days],
+        "time_limit": instance.params.time_limit,
+        "seed": instance.params.seed,
+    }
+
+
+def read_instance(path) -> Instance:
+    """Read a JSON instance; :class:`InstanceError` names the file and what is wrong."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InstanceError(f"{path}: cannot be read ({exc.strerror or exc}).") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InstanceError(f"{path}: not valid JSON ({exc}).") from exc
+    try:
+        return instance_from_dict(data)
+    except (ValueError, TypeError) as exc:
+        raise InstanceError(f"{path}: {exc}") from exc
+
+
+def write_instance(instance: Instance, path) -> None:
+    """Write an :class:`Instance` in the JSON format."""
+    Path(path).write_text(json.dumps(instance_to_dict(instance), indent=2) + "\n", encoding="utf-8")

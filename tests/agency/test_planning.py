@@ -1,0 +1,236 @@
+"""The tour planner (proxima/agency/planning.py) on tiny instances whose optimum is obvious, and its command."""
+
+import json
+import re
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+from proxima.agency.planning import (
+    LOWER_VALUE,
+    TOO_FAR,
+    WINDOW_IMPOSSIBLE,
+    Day,
+    Depot,
+    GreatCircleTravelTimes,
+    Instance,
+    InstanceError,
+    Location,
+    MatrixTravelTimes,
+    PlanParams,
+    Stop,
+    plan_tours,
+    read_instance,
+    read_top_instance,
+    write_instance,
+)
+
+DATA = Path(__file__).parent / "data"
+EXAMPLE = Path(__file__).parents[2] / "docs" / "examples" / "plan-tour-example.json"
+FAST = PlanParams(time_limit=1, seed=0)
+agency_installed = pytest.mark.skipif(
+    "proxima.agency" not in settings.INSTALLED_APPS, reason="proxima.agency is not in INSTALLED_APPS yet"
+)
+
+
+def uniform(size, t=10, far=None):
+    """Matrix of ``size`` places, ``t`` seconds between any two, ``far`` seconds to and from the last place."""
+    matrix = [[0 if i == j else t for j in range(size)] for i in range(size)]
+    if far is not None:
+        for i in range(size - 1):
+            matrix[i][size - 1] = matrix[size - 1][i] = far
+    return MatrixTravelTimes(matrix)
+
+
+def stop(name, index, value, duration=0, windows=()):
+    return Stop(name, Location(index=index), value, duration, windows)
+
+
+DEPOT = Depot(Location(index=0))
+
+
+def served(plan):
+    return [[v.stop_id for v in route.visits] for route in plan.routes]
+
+
+def reasons(plan):
+    return {lo.stop_id: lo.reason for lo in plan.left_out}
+
+
+def test_one_day_holds_the_two_most_valuable_of_three_stops():
+    instance = read_instance(DATA / "one-day-three-stops.json")
+    plan = plan_tours(instance.depot, instance.stops, instance.days, instance.travel_times, FAST)
+    assert sorted(served(plan)[0]) == ["a", "c"]
+    assert plan.total_value == 13
+    assert reasons(plan) == {"b": LOWER_VALUE}
+    route = plan.routes[0]
+    assert [v.arrival for v in route.visits] == [10, 20]
+    assert route.return_time == 30
+
+
+def test_two_days_split_the_stops():
+    stops = [stop(s, i, v) for s, i, v in [("a", 1, 1), ("b", 2, 2), ("c", 3, 3), ("d", 4, 4)]]
+    days = [Day("tue", 0, 30), Day("thu", 0, 30)]
+    plan = plan_tours(DEPOT, stops, days, uniform(5), FAST)
+    assert plan.total_value == 10
+    assert [len(r) for r in served(plan)] == [2, 2]
+    assert sorted(sum(served(plan), [])) == ["a", "b", "c", "d"]
+    assert plan.left_out == ()
+
+
+def test_time_windows_force_the_order_and_the_waiting():
+    stops = [stop("late", 1, 5, 0, [(50, 60)]), stop("early", 2, 5, 0, [(0, 15)])]
+    plan = plan_tours(DEPOT, stops, [Day("mon", 0, 100)], uniform(3), FAST)
+    (route,) = plan.routes
+    assert [(v.stop_id, v.arrival, v.start) for v in route.visits] == [("early", 10, 10), ("late", 20, 50)]
+    assert route.return_time == 60
+    assert plan.total_value == 10
+
+
+def test_a_stop_farther_than_a_day_allows_is_left_out_as_too_far():
+    stops = [stop("near", 1, 1), stop("far", 2, 100)]
+    plan = plan_tours(DEPOT, stops, [Day("mon", 0, 30)], uniform(3, far=20), FAST)
+    assert served(plan) == [["near"]]
+    assert reasons(plan) == {"far": TOO_FAR}
+
+
+def test_a_window_that_fits_no_day_is_left_out_as_window_impossible():
+    stops = [stop("evening", 1, 9, 0, [(40, 50)]), stop("any", 2, 1)]
+    plan = plan_tours(DEPOT, stops, [Day("mon", 0, 45), Day("tue", 0, 45)], uniform(3), FAST)
+    assert reasons(plan) == {"evening": WINDOW_IMPOSSIBLE}
+    assert plan.total_value == 1
+
+
+def test_start_and_end_depots_may_differ():
+    # 0 start, 3 end: the end is 10 s from everything, the route must finish there.
+    depot = Depot(Location(index=0), Location(index=3))
+    plan = plan_tours(depot, [stop("a", 1, 1), stop("b", 2, 2)], [Day("mon", 0, 30)], uniform(4), FAST)
+    assert plan.total_value == 3
+    assert plan.routes[0].return_time == 30
+
+
+def test_nothing_to_plan():
+    plan = plan_tours(DEPOT, [], [Day("mon", 0, 30)], uniform(1), FAST)
+    assert plan.total_value == 0
+    assert served(plan) == [[]]
+
+
+def test_same_seed_gives_the_same_plan():
+    instance = read_instance(EXAMPLE)
+    args = (instance.depot, instance.stops, instance.days, instance.travel_times)
+    first = plan_tours(*args, PlanParams(time_limit=2, seed=3))
+    second = plan_tours(*args, PlanParams(time_limit=2, seed=3))
+    assert first == second
+    assert first.to_dict() == second.to_dict()
+
+
+def test_great_circle_travel_times():
+    paris, lyon = Location(48.8566, 2.3522), Location(45.7640, 4.8357)
+    (row0, row1) = GreatCircleTravelTimes(detour_factor=1.0, speed_kmh=60).durations([paris, lyon])
+    assert row0[0] == 0
+    assert row0[1] == row1[0]
+    assert 390 * 60 - 60 < row0[1] < 393 * 60 + 60  # about 391.5 km at 60 km/h
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: PlanParams(time_limit=0), "Expected time_limit > 0."),
+        (lambda: PlanParams(time_limit=-1), "Expected time_limit > 0."),
+        (lambda: PlanParams(time_limit="10"), "Expected time_limit to be a number of seconds."),
+        (lambda: PlanParams(seed=-1), "Expected seed to be an integer >= 0."),
+        (lambda: PlanParams(seed=1.5), "Expected seed to be an integer >= 0."),
+        (lambda: Day("mon", 100, 50), "Expected integers 0 <= start <= end for day mon."),
+        (lambda: Day("", 0, 50), "Expected a non-empty string as day id."),
+        (lambda: stop("a", 1, -1), "Expected value >= 0 for stop a."),
+        (lambda: stop("a", 1, 1, 1.5), "Expected duration to be an integer >= 0 (seconds) for stop a."),
+        (lambda: stop("a", 1, 1, 0, [(50, 40)]), "Expected time windows (start, end) with 0 <= start <= end"),
+        (lambda: Location(lat=45.0), "Expected both lat and lon, or neither."),
+        (lambda: Location(), "Expected coordinates (lat, lon) or a matrix index."),
+        (lambda: Location(lat=95, lon=0), "Expected -90 <= lat <= 90 and -180 <= lon <= 180."),
+        (lambda: GreatCircleTravelTimes(detour_factor=0.5), "Expected detour_factor >= 1."),
+        (lambda: GreatCircleTravelTimes(speed_kmh=0), "Expected speed_kmh > 0."),
+        (lambda: MatrixTravelTimes([[0, 1], [1]]), "Expected a square travel-time matrix."),
+        (lambda: MatrixTravelTimes([[0, -1], [1, 0]]), "Expected travel times to be integers >= 0"),
+        (lambda: plan_tours(DEPOT, [stop("a", 1, 1)], [], uniform(2)), "Expected at least one day."),
+        (
+            lambda: plan_tours(DEPOT, [stop("a", 1, 1), stop("a", 1, 2)], [Day("d", 0, 9)], uniform(2)),
+            "Expected unique stop ids.",
+        ),
+        (
+            lambda: plan_tours(DEPOT, [stop("a", 5, 1)], [Day("d", 0, 9)], uniform(2)),
+            "Expected a matrix index below 2",
+        ),
+    ],
+)
+def test_invalid_inputs_are_refused_with_a_message(make, message):
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        make()
+
+
+def test_top_instance_p3_4_p_reaches_near_the_best_known():
+    depot, stops, days, travel_times = read_top_instance(DATA / "p3.4.p.txt")
+    assert (len(stops), len(days)) == (31, 4)
+    assert depot.end_location == Location(index=32)
+    plan = plan_tours(depot, stops, days, travel_times, PlanParams(time_limit=2, seed=0))
+    assert plan.total_value >= 550  # best known: 560
+    assert all(route.return_time <= 225_000 for route in plan.routes)  # tmax 22.5 × 10,000
+    assert {v.stop_id for r in plan.routes for v in r.visits}.isdisjoint(lo.stop_id for lo in plan.left_out)
+
+
+def test_json_round_trip(tmp_path):
+    for source in (EXAMPLE, DATA / "one-day-three-stops.json"):
+        instance = read_instance(source)
+        assert isinstance(instance, Instance)
+        write_instance(instance, tmp_path / "copy.json")
+        assert read_instance(tmp_path / "copy.json") == instance
+    example = read_instance(EXAMPLE)
+    assert example.days[0].start == 8 * 3600 + 30 * 60
+    assert example.stops[1].time_windows == ((8 * 3600, 9 * 3600 + 30 * 60),)
+
+
+def test_bad_instance_files_are_named_with_what_is_wrong(tmp_path):
+    with pytest.raises(InstanceError, match=r"bad-instance\.json: Expected day 1 to be an object with 'id'"):
+        read_instance(DATA / "bad-instance.json")
+    (tmp_path / "broken.json").write_text("{not json")
+    with pytest.raises(InstanceError, match=r"broken\.json: not valid JSON"):
+        read_instance(tmp_path / "broken.json")
+    with pytest.raises(InstanceError, match=r"missing\.json: cannot be read"):
+        read_instance(tmp_path / "missing.json")
+    (tmp_path / "negative.json").write_text(json.dumps({"depot": {"index": 0}, "stops": [], "days": [], "seed": -1}))
+    with pytest.raises(InstanceError, match=r"negative\.json: Expected seed to be an integer >= 0\."):
+        read_instance(tmp_path / "negative.json")
+
+
+def test_planning_imports_no_django():
+    code = "import sys, proxima.agency.planning; sys.exit(any(m == 'django' or m.startswith('django.') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@agency_installed
+def test_command_prints_the_plan_as_json():
+    out = StringIO()
+    call_command("plan_tour", str(DATA / "one-day-three-stops.json"), "--time-limit", "1", "--seed", "0", stdout=out)
+    plan = json.loads(out.getvalue())
+    assert plan["total_value"] == 13
+    assert sorted(s["id"] for s in plan["days"][0]["stops"]) == ["a", "c"]
+    assert plan["left_out"] == [{"id": "b", "reason": "lower_value"}]
+
+
+@agency_installed
+def test_command_on_a_bad_file_fails_with_a_message():
+    with pytest.raises(CommandError, match="bad-instance.json: Expected day 1"):
+        call_command("plan_tour", str(DATA / "bad-instance.json"))
+    result = subprocess.run(
+        [sys.executable, "-m", "proxima.cli", "plan-tour", str(DATA / "bad-instance.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "bad-instance.json: Expected day 1" in result.stderr
