@@ -6,8 +6,9 @@ Method
    with their best-known total scores. Euclidean lengths are scaled by 10,000 and rounded up, so every plan found
    is feasible with the exact lengths.
 2. Methods, at each time limit (1 s and 5 s), seed 0: Proxima's planner (VROOM's plan improved by PyVRP, the
-   better kept), VROOM alone, PyVRP alone (``plan_tours(..., engines=...)``). PyVRP may stop before the limit
-   after 20,000 iterations without improvement.
+   better kept), VROOM alone (exploration level 5, the whole limit), PyVRP alone (``plan_tours(..., engines=...)``).
+   PyVRP may stop before the limit after 20,000 iterations without improvement. Results vary from run to run with
+   the machine's load (the engines are cut off by wall time): compare several runs or seeds, not single digits.
 3. Report: prize, gap to the best known (%) and wall time per instance and method, mean gaps; a table on stdout and
    ``benchmarks/results/planning.json``. A measurement, not a test: the exit status stays 0.
 

@@ -183,6 +183,13 @@ def test_top_instance_p3_4_p_reaches_near_the_best_known():
     assert {v.stop_id for r in plan.routes for v in r.visits}.isdisjoint(lo.stop_id for lo in plan.left_out)
 
 
+@pytest.mark.parametrize(("time_limit", "level"), [(0.2, 1), (1, 1), (2.5, 2), (5, 5), (60, 5)])
+def test_vroom_exploration_level_grows_with_the_time_limit(time_limit, level):
+    from proxima.agency.planning import _vroom_level
+
+    assert _vroom_level(time_limit) == level
+
+
 def test_json_round_trip(tmp_path):
     for source in (EXAMPLE, DATA / "one-day-three-stops.json"):
         instance = read_instance(source)
