@@ -103,6 +103,28 @@ def record_read(obj, *, user, source: str, details=None):
     )
 
 
+def record_household_list(request, *, ids, what: str):
+    """Log that the user of ``request`` was shown these households (by id) in the list ``what``, with its filters."""
+    return record(
+        action=AuditAction.LIST,
+        organisation_id=request.user.organisation_id,
+        target_type="households.Household",
+        target_repr=what,
+        details={"ids": list(ids), "filters": request.GET.dict()},
+    )
+
+
+def record_household_export(request, *, fmt: str, count: int, what: str):
+    """Log that the user of ``request`` exported ``count`` households of the list ``what`` as ``fmt``."""
+    return record(
+        action=AuditAction.EXPORT,
+        organisation_id=request.user.organisation_id,
+        target_type="households.Household",
+        target_repr=what,
+        details={"format": fmt, "filters": request.GET.dict(), "count": count},
+    )
+
+
 def _label(instance) -> str:
     return instance._meta.label
 

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from proxima.accounts import audit, perms
-from proxima.accounts.enums import AuditAction
 from proxima.core.decorators import require
 from proxima.core.exports import FORMATS, ExportColumn, export_response
 from proxima.core.lists import paginate, querystring_without
@@ -70,25 +69,12 @@ def _filtered_households(request, form):
 def household_list(request):
     form = HouseholdFilterForm(request.GET or None)
     households, site = _filtered_households(request, form)
-    org = request.user.organisation
     fmt = request.GET.get("format")
     if fmt in FORMATS:
-        audit.record(
-            action=AuditAction.EXPORT,
-            organisation_id=org.pk,
-            target_type="households.Household",
-            target_repr="liste des ménages",
-            details={"format": fmt, "filters": request.GET.dict(), "count": households.count()},
-        )
+        audit.record_household_export(request, fmt=fmt, count=households.count(), what="liste des ménages")
         return export_response(fmt, "menages", HOUSEHOLD_EXPORT, households)
     page = paginate(request, households)
-    audit.record(
-        action=AuditAction.LIST,
-        organisation_id=org.pk,
-        target_type="households.Household",
-        target_repr="liste des ménages",
-        details={"ids": [h.pk for h in page], "filters": request.GET.dict()},
-    )
+    audit.record_household_list(request, ids=[h.pk for h in page], what="liste des ménages")
     return render(
         request,
         "households/household_list.html",

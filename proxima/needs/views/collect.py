@@ -19,7 +19,6 @@ from django.templatetags.static import static
 from django.urls import path, reverse
 
 from proxima.accounts import audit, perms
-from proxima.accounts.enums import AuditAction
 from proxima.core.decorators import require
 from proxima.core.lists import paginate, querystring_without
 from proxima.households.enums import PersonRole
@@ -61,12 +60,8 @@ def collect_start(request):
         if q := form.cleaned_data["q"]:
             households = households.filter(reference__icontains=q)
         page = paginate(request, households)
-        audit.record(
-            action=AuditAction.LIST,
-            organisation_id=request.user.organisation_id,
-            target_type="households.Household",
-            target_repr=f"ménages visés par l'enquête « {survey} » (saisie)",
-            details={"ids": [h.pk for h in page], "filters": request.GET.dict()},
+        audit.record_household_list(
+            request, ids=[h.pk for h in page], what=f"ménages visés par l'enquête « {survey} » (saisie)"
         )
     return render(
         request,

@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from proxima.accounts import audit, perms
-from proxima.accounts.enums import AuditAction
 from proxima.core.decorators import require
 from proxima.core.exports import FORMATS, ExportColumn, export_response
 from proxima.core.lists import paginate, querystring_without
@@ -160,23 +159,11 @@ def outreach_list(request):
     org = request.user.organisation
     fmt = request.GET.get("format")
     if fmt in FORMATS:
-        audit.record(
-            action=AuditAction.EXPORT,
-            organisation_id=org.pk,
-            target_type="households.Household",
-            target_repr="liste d'aller vers",
-            details={"format": fmt, "filters": request.GET.dict(), "count": len(flags)},
-        )
+        audit.record_household_export(request, fmt=fmt, count=len(flags), what="liste d'aller vers")
         return export_response(fmt, "aller-vers", OUTREACH_EXPORT, iter_rows(flags, params))
     page = paginate(request, flags)
     rows = list(iter_rows(list(page.object_list), params, start=page.start_index())) if flags else []
-    audit.record(
-        action=AuditAction.LIST,
-        organisation_id=org.pk,
-        target_type="households.Household",
-        target_repr="liste d'aller vers",
-        details={"ids": [row.household_id for row in rows], "filters": request.GET.dict()},
-    )
+    audit.record_household_list(request, ids=[row.household_id for row in rows], what="liste d'aller vers")
     return render(
         request,
         "needs/outreach_list.html",
@@ -198,12 +185,8 @@ def outreach_print(request):
     form = OutreachFilterForm(request.GET or None, user=request.user)
     flags, params = _filtered_flags(request, form)
     rows = list(iter_rows(flags[:PRINT_LIMIT], params))
-    audit.record(
-        action=AuditAction.LIST,
-        organisation_id=request.user.organisation.pk,
-        target_type="households.Household",
-        target_repr="liste d'aller vers (impression)",
-        details={"ids": [row.household_id for row in rows], "filters": request.GET.dict()},
+    audit.record_household_list(
+        request, ids=[row.household_id for row in rows], what="liste d'aller vers (impression)"
     )
     filters = form.cleaned_data if form.is_bound and not form.errors else {}
     return render(
