@@ -139,12 +139,11 @@ def build_needs_demo(organisation, *, today: dt.date, seed: int = 0, progress=No
         open_survey(survey=survey, today=today - dt.timedelta(days=60), by=staff)
     invitations_created = create_invitations(survey=survey, by=staff)
 
-    sites = dict(Site.objects.for_organisation(organisation).values_list("pk", "latitude"))
     coordinates = {
         pk: (lat, lon)
         for pk, lat, lon in Site.objects.for_organisation(organisation).values_list("pk", "latitude", "longitude")
     }
-    far_sites = {pk for pk, km in site_services_km(coordinates).items() if km > FAR_KM and pk in sites}
+    far_sites = {pk for pk, km in site_services_km(coordinates).items() if km > FAR_KM}
     answered = set(Response.objects.filter(survey=survey).values_list("household_id", flat=True))
     drawn = [
         r
