@@ -25,6 +25,7 @@ test: install
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 quality: install

@@ -1,22 +1,33 @@
-"""Benchmark of the tour planner (proxima/agency/planning.py) on team orienteering instances.
+"""Benchmark of the tour planner (proxima/agency/planning.py) against each engine alone and OR-Tools.
 
 Method
 ------
-1. Instances: the four Chao, Golden & Wasil (1996) instances in ``benchmarks/data/top/`` (see the README there),
-   with their best-known total scores. Euclidean lengths are scaled by 10,000 and rounded up, so every plan found
-   is feasible with the exact lengths.
-2. Methods, at each time limit (1 s and 5 s), seed 0: Proxima's planner (VROOM's plan improved by PyVRP, the
-   better kept), VROOM alone (exploration level 5, the whole limit), PyVRP alone (``plan_tours(..., engines=...)``).
-   PyVRP may stop before the limit after 20,000 iterations without improvement. Results vary from run to run with
-   the machine's load (the engines are cut off by wall time): compare several runs or seeds, not single digits.
-3. Report: prize, gap to the best known (%) and wall time per instance and method, mean gaps; a table on stdout and
-   ``benchmarks/results/planning.json``. A measurement, not a test: the exit status stays 0.
+1. Instances: the four Chao, Golden & Wasil (1996) team orienteering instances in ``benchmarks/data/top/`` (see
+   the README there) with their published best-known total scores, and the generated rural territories in
+   ``benchmarks/data/rural/`` (``generate_rural.py``: 50, 150, 400 stops × 3, 6, 12 days, with and without time
+   windows). For a generated instance the best known is the best value found by any method at any time limit:
+   the largest of ``benchmarks/data/rural/best_known.json`` (long reference runs, kept up to date with
+   ``--update-best``) and of the values of the current run.
+2. Methods, at each time limit (1 s, 5 s, 20 s), seed 0: Proxima's planner (``plan_tours``), VROOM alone and
+   PyVRP alone (``plan_tours(..., engines=...)``), OR-Tools (``ortools_baseline.py``: disjunctions with the prize
+   as penalty, time dimension, guided local search). Every plan is re-checked here (each stop at most once, the
+   windows, back by the end of the day) with the instance's own travel times; an invalid plan counts 0.
+   The engines are cut off by wall time: figures vary with the machine's load; compare runs on the same machine.
+3. Report: prize, gap to the best known (%) and wall time per instance, limit and method; mean gaps; a
+   Markdown table on stdout, ``benchmarks/results/planning.json``, and with ``--docs`` the page
+   ``docs/planner-benchmark.md``. A measurement, not a test: the exit status stays 0 (1 if a plan is invalid).
 
-Usage: ``.venv/bin/python benchmarks/bench_planning.py [--limits 1 5]``
+Usage::
+
+    .venv/bin/python benchmarks/bench_planning.py            # 1 s and 5 s on all, 20 s on a subset (~20 min)
+    .venv/bin/python benchmarks/bench_planning.py --quick    # 1 s and 5 s, TOP and three rural ones (~3 min)
+    .venv/bin/python benchmarks/bench_planning.py --docs     # also rewrite docs/planner-benchmark.md
 """
 
 import argparse
+import datetime as dt
 import json
+import os
 import platform
 import sys
 import time
@@ -24,67 +35,278 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from proxima.agency.planning import PlanParams, plan_tours, read_top_instance  # noqa: E402
+from generate_rural import DAYS, SIZES, WINDOWS, instance_name  # noqa: E402
 
-DATA = ROOT / "benchmarks" / "data" / "top"
+from proxima.agency.planning import Instance, PlanParams, plan_tours, read_instance, read_top_instance  # noqa: E402
+
+TOP = ROOT / "benchmarks" / "data" / "top"
+RURAL = ROOT / "benchmarks" / "data" / "rural"
+BEST_FILE = RURAL / "best_known.json"
 RESULTS = ROOT / "benchmarks" / "results" / "planning.json"
-BEST_KNOWN = {"p3.4.p": 560, "p4.3.o": 1172, "p5.4.z": 1620, "p7.2.q": 1044}
-METHODS = {"proxima": ("vroom", "pyvrp"), "vroom": ("vroom",), "pyvrp": ("pyvrp",)}
+DOCS = ROOT / "docs" / "planner-benchmark.md"
+TOP_BEST = {"p3.4.p": 560, "p4.3.o": 1172, "p5.4.z": 1620, "p7.2.q": 1044}
+RURAL_ALL = [instance_name(n, d, w) for n in SIZES for d in DAYS for w in WINDOWS]
+#: The generated instances of the quick run and of the 20 s column (with the TOP ones): one per size.
+RURAL_SUBSET = ["rural-050-03-tw", "rural-150-06-tw", "rural-400-12-tw"]
+METHODS = ("proxima", "vroom", "pyvrp", "ortools")
+ENGINES = {"proxima": ("vroom", "pyvrp"), "vroom": ("vroom",), "pyvrp": ("pyvrp",)}
+
+
+def load(name: str) -> Instance:
+    if name in TOP_BEST:
+        depot, stops, days, travel_times = read_top_instance(TOP / f"{name}.txt")
+        return Instance(depot, stops, days, travel_times)
+    return read_instance(RURAL / f"{name}.json")
+
+
+def plan_value(instance: Instance, routes: list[list[str]]) -> float | None:
+    """Total value of ``routes`` (stop ids per day), or None if the plan breaks a rule: a stop twice or unknown,
+    a window missed, back after the end of the day. Earliest schedule, waiting allowed before a window."""
+    stops = {s.id: s for s in instance.stops}
+    places = [instance.depot.location, instance.depot.end_location or instance.depot.location]
+    places += [s.location for s in instance.stops]
+    place = {s.id: i + 2 for i, s in enumerate(instance.stops)}
+    matrix = instance.travel_times.durations(places)
+    served = [sid for route in routes for sid in route]
+    if len(served) != len(set(served)) or not set(served) <= stops.keys() or len(routes) != len(instance.days):
+        return None
+    for day, route in zip(instance.days, routes, strict=True):
+        t, here = day.start, 0
+        for sid in route:
+            t += matrix[here][place[sid]]
+            windows = stops[sid].time_windows
+            if windows:
+                fitting = [max(t, a) for a, b in windows if t <= b]
+                if not fitting:
+                    return None
+                t = fitting[0]
+            t += stops[sid].duration
+            here = place[sid]
+        if t + matrix[here][1] > day.end:
+            return None
+    return round(sum(stops[sid].value for sid in served), 1)
+
+
+def run(instance: Instance, method: str, limit: float, seed: int) -> tuple[list[list[str]], float]:
+    started = time.perf_counter()
+    if method == "ortools":
+        from ortools_baseline import solve_ortools
+
+        routes = solve_ortools(instance.depot, instance.stops, instance.days, instance.travel_times, limit)
+    else:
+        plan = plan_tours(
+            instance.depot,
+            instance.stops,
+            instance.days,
+            instance.travel_times,
+            PlanParams(limit, seed),
+            engines=ENGINES[method],
+        )
+        routes = [[v.stop_id for v in r.visits] for r in plan.routes]
+    return routes, time.perf_counter() - started
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if "model name" in line
+        ),
+        platform.processor(),
+    )
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{platform.platform()}, Python {platform.python_version()}, {cores} cores ({cpu})"
+
+
+def versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("pyvroom", "pyvrp", "ortools"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "not installed"
+    return found
+
+
+def table(rows: list[dict], limits: list[float], methods: list[str]) -> list[str]:
+    """Markdown table: one line per instance and limit, prize / gap / wall time per method."""
+    head = "| instance | limit (s) | best known | " + " | ".join(f"{m} prize (gap %, wall s)" for m in methods) + " |"
+    lines = [head, "|---|---|---|" + "---|" * len(methods)]
+    by_key = {(r["instance"], r["time_limit"], r["method"]): r for r in rows}
+    for name in dict.fromkeys(r["instance"] for r in rows):
+        for limit in limits:
+            cells = []
+            for m in methods:
+                r = by_key.get((name, limit, m))
+                if r is None:
+                    cells.append("")
+                    continue
+                prize = "invalid" if r["prize"] is None else f"{r['prize']:g}"
+                mark = " ✗" if m == "proxima" and r["below_engine"] else ""
+                cells.append(f"{prize} ({r['gap_percent']:.2f}, {r['wall_time']:.1f}){mark}")
+            if any(cells):
+                best = by_key.get((name, limit, methods[0]), {}).get("best_known", "")
+                lines.append(f"| {name} | {limit:g} | {best:g} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def means(rows: list[dict], limits: list[float], methods: list[str]) -> list[str]:
+    lines = ["| set | limit (s) | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
+    for label, chosen in (("Chao TOP (4)", set(TOP_BEST)), ("rural", set(RURAL_ALL))):
+        for limit in limits:
+            cells = []
+            for m in methods:
+                gaps = [
+                    r["gap_percent"]
+                    for r in rows
+                    if r["instance"] in chosen and r["time_limit"] == limit and r["method"] == m
+                ]
+                cells.append(f"{sum(gaps) / len(gaps):.2f} ({len(gaps)})" if gaps else "")
+            if any(cells):
+                lines.append(f"| {label} | {limit:g} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--limits", type=float, nargs="+", default=[1.0, 5.0])
+    parser.add_argument("--limits", type=float, nargs="+", default=[1.0, 5.0, 20.0])
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--quick", action="store_true", help="1 s and 5 s on the TOP instances and three rural ones")
+    parser.add_argument("--instances", nargs="+", help="only these instances (names without extension)")
+    parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
+    parser.add_argument("--all-20", action="store_true", help="run the 20 s column on every instance")
+    parser.add_argument("--update-best", action="store_true", help="record better values in best_known.json")
+    parser.add_argument("--docs", action="store_true", help="rewrite docs/planner-benchmark.md")
     args = parser.parse_args()
-    rows = []
-    for name, best in BEST_KNOWN.items():
-        depot, stops, days, travel_times = read_top_instance(DATA / f"{name}.txt")
-        for limit in args.limits:
-            for method, engines in METHODS.items():
-                started = time.perf_counter()
-                plan = plan_tours(depot, stops, days, travel_times, PlanParams(limit, args.seed), engines=engines)
-                wall = time.perf_counter() - started
-                gap = 100 * (best - plan.total_value) / best
+    limits = [1.0, 5.0] if args.quick else sorted(args.limits)
+    names = args.instances or list(TOP_BEST) + (RURAL_SUBSET if args.quick else RURAL_ALL)
+    subset = set(TOP_BEST) | set(RURAL_SUBSET)
+    methods = list(args.methods)
+    if "ortools" in methods:
+        try:
+            import ortools  # noqa: F401
+        except ImportError:
+            print("OR-Tools not installed (pip install -e '.[bench]'): skipped.")
+            methods.remove("ortools")
+    recorded = json.loads(BEST_FILE.read_text()) if BEST_FILE.exists() else {}
+    rows, invalid = [], 0
+    started_all = time.perf_counter()
+    for name in names:
+        instance = load(name)
+        for limit in limits:
+            if limit > 5 and not args.all_20 and not args.instances and name not in subset:
+                continue
+            for method in methods:
+                routes, wall = run(instance, method, limit, args.seed)
+                value = plan_value(instance, routes)
+                invalid += value is None
                 rows.append(
                     {
                         "instance": name,
                         "time_limit": limit,
                         "method": method,
-                        "prize": plan.total_value,
-                        "best_known": best,
-                        "gap_percent": round(gap, 2),
+                        "prize": value,
                         "wall_time": round(wall, 2),
+                        "routes": routes,
                     }
                 )
-                print(f"{name:8} {limit:4g} s  {method:8} {plan.total_value:7g}  gap {gap:5.2f} %  {wall:5.2f} s")
-    print()
-    print("| instance | limit (s) | method | prize | best known | gap (%) | wall (s) |")
-    print("|---|---|---|---|---|---|---|")
+                print(f"{name:16} {limit:4g} s  {method:8} {value!s:>9}  {wall:6.2f} s", flush=True)
+    # Best known: published (TOP), else the best recorded or found now.
+    for name in names:
+        found = [r for r in rows if r["instance"] == name and r["prize"] is not None]
+        if name in TOP_BEST:
+            continue
+        top = max(found, key=lambda r: r["prize"], default=None)
+        old = recorded.get(name, {}).get("value", 0)
+        if top is not None and top["prize"] > old + 1e-9:
+            print(f"New best for {name}: {top['prize']:g} ({top['method']}, {top['time_limit']:g} s; was {old:g})")
+            if args.update_best:
+                recorded[name] = {
+                    "value": top["prize"],
+                    "method": top["method"],
+                    "time_limit": top["time_limit"],
+                    "seed": args.seed,
+                    "date": dt.date.today().isoformat(),
+                    "routes": top["routes"],
+                }
+    if args.update_best:
+        BEST_FILE.write_text(json.dumps(dict(sorted(recorded.items())), indent=1) + "\n")
     for r in rows:
-        print(
-            f"| {r['instance']} | {r['time_limit']:g} | {r['method']} | {r['prize']:g} | {r['best_known']} "
-            f"| {r['gap_percent']:.2f} | {r['wall_time']:.2f} |"
+        best = TOP_BEST.get(r["instance"]) or max(
+            recorded.get(r["instance"], {}).get("value", 0),
+            *(x["prize"] or 0 for x in rows if x["instance"] == r["instance"]),
         )
-    means = {
-        f"{method}@{limit:g}s": round(
-            sum(r["gap_percent"] for r in rows if r["method"] == method and r["time_limit"] == limit)
-            / len(BEST_KNOWN),
-            2,
-        )
-        for limit in args.limits
-        for method in METHODS
+        r["best_known"] = best
+        r["gap_percent"] = round(100 * (best - (r["prize"] or 0)) / best, 2) if best else 0.0
+        engines = [
+            x["prize"] or 0
+            for x in rows
+            if x["instance"] == r["instance"]
+            and x["time_limit"] == r["time_limit"]
+            and x["method"] in ("vroom", "pyvrp")
+        ]
+        r["below_engine"] = r["method"] == "proxima" and (r["prize"] or 0) < max(engines, default=0) - 1e-9
+    lines = table(rows, limits, methods)
+    mean_lines = means(rows, limits, methods)
+    below = [f"{r['instance']} at {r['time_limit']:g} s" for r in rows if r["below_engine"]]
+    total = time.perf_counter() - started_all
+    print("\n" + "\n".join(lines) + "\n\nMean gap to the best known, % (instances):\n" + "\n".join(mean_lines))
+    print(f"\nProxima below an engine alone: {', '.join(below) or 'never'}. Invalid plans: {invalid}.")
+    print(f"Total time: {total / 60:.1f} min.")
+    info = {
+        "machine": machine(),
+        "date": dt.date.today().isoformat(),
+        "seed": args.seed,
+        "versions": versions(),
+        "limits": limits,
+        "total_minutes": round(total / 60, 1),
     }
-    print("\nMean gap (%):", ", ".join(f"{k} {v:.2f}" for k, v in means.items()))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {"machine": platform.platform(), "seed": args.seed, "rows": rows, "mean_gap_percent": means}, indent=2
-        )
-        + "\n"
-    )
+    RESULTS.write_text(json.dumps({**info, "rows": rows}, indent=1) + "\n")
     print(f"Written: {RESULTS.relative_to(ROOT)}")
+    if args.docs:
+        DOCS.write_text(docs_page(info, lines, mean_lines, below, args.quick), encoding="utf-8")
+        print(f"Written: {DOCS.relative_to(ROOT)}")
+    sys.exit(1 if invalid else 0)
+
+
+def docs_page(info: dict, lines: list[str], mean_lines: list[str], below: list[str], quick: bool) -> str:
+    command = ".venv/bin/python benchmarks/bench_planning.py --docs" + (" --quick" if quick else "")
+    return f"""# Tour planner benchmark
+
+Generated by `benchmarks/bench_planning.py --docs` (do not edit by hand; the method is in the script's docstring
+and the planner's method in the docstring of `proxima/agency/planning.py`).
+
+- Machine: {info["machine"]}. Date: {info["date"]}. Seed: {info["seed"]}. Total run: {info["total_minutes"]} min.
+- Versions: {", ".join(f"{k} {v}" for k, v in info["versions"].items())}.
+- Reproduce: `make bench` (every benchmark; it installs the `bench` extra, with OR-Tools), or this benchmark
+  alone: `{command}` after `.venv/bin/pip install -e '.[bench]'`.
+- Instances: the Chao, Golden & Wasil (1996) TOP instances p3.4.p, p4.3.o, p5.4.z, p7.2.q (published best known),
+  and the generated rural territories `rural-<stops>-<days>[-tw]` (`benchmarks/generate_rural.py`, seed 0; `-tw`:
+  with time windows) whose best known is the best value found by any method at any time limit, including the
+  reference runs recorded in `benchmarks/data/rural/best_known.json`.
+- Methods: **proxima** = `plan_tours` (the default engines), **vroom** and **pyvrp** = `plan_tours` with one engine
+  alone, **ortools** = OR-Tools routing (disjunctions with the prize as penalty, time dimension, guided local
+  search; `benchmarks/ortools_baseline.py`), all with the same time limit, one run each.
+- 20 s column: on the TOP instances and {", ".join(RURAL_SUBSET)} only, to keep the run short.
+- Cells: prize (gap to the best known in %, wall time in s). ✗: Proxima below an engine alone at that limit.
+  Wall times include computing the travel times and building the models.
+
+## Mean gaps
+
+{chr(10).join(mean_lines)}
+
+Proxima below an engine alone: {", ".join(below) or "never"}.
+
+## All results
+
+{chr(10).join(lines)}
+"""
 
 
 if __name__ == "__main__":
