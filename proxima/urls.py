@@ -10,5 +10,7 @@ urlpatterns = [
     path("imports/", include("proxima.imports.urls")),
     path("besoins/", include("proxima.needs.urls")),
     path("repondre/", include("proxima.needs.urls_public")),
+    path("agence/", include("proxima.agency.urls")),
+    path("agence-mobile/", include("proxima.agency.urls_public")),
     path("api/", api.urls),
 ]

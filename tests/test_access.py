@@ -15,6 +15,7 @@ from proxima.accounts.enums import Role
 from proxima.accounts.services import create_api_token
 from proxima.imports.models import ImportJob, ImportStatus
 from tests.accounts.factories import OrganisationFactory, UserFactory
+from tests.agency import ACCESS_AREAS as AGENCY_AREAS
 from tests.households.factories import ConsentFactory, PersonFactory
 from tests.needs import access_analysis, access_collect, access_outreach, access_paper, access_respond, access_surveys
 from tests.territory.factories import DwellingFactory
@@ -85,7 +86,9 @@ ROUTES = {
 }
 # Each area of the needs app declares its routes, and what they need in the world, in its own module.
 NEEDS_AREAS = [access_surveys, access_collect, access_respond, access_paper, access_analysis, access_outreach]
-for _area in NEEDS_AREAS:
+# The agency app's areas likewise (tests/agency/access_*.py, listed in tests/agency/__init__.py).
+AREAS = NEEDS_AREAS + AGENCY_AREAS
+for _area in AREAS:
     assert not set(_area.ROUTES) & set(ROUTES), f"{_area.__name__} declares a route twice"
     ROUTES.update(_area.ROUTES)
     PUBLIC_STATUS.update(getattr(_area, "PUBLIC_STATUS", {}))
@@ -142,7 +145,7 @@ def world(landlord):
         "uid": urlsafe_base64_encode(force_bytes(staff.pk)),
         "reset_token": default_token_generator.make_token(staff),
     }
-    for area in NEEDS_AREAS:
+    for area in AREAS:
         world.update(area.build(world))
     return world
 

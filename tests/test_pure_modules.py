@@ -18,6 +18,8 @@ PURE_MODULES = [
     "proxima.needs.validation",
     "proxima.needs.outreach",
     "proxima.agency.planning",
+    "proxima.agency.demand",
+    "proxima.agency.travel",
 ]
 
 

@@ -41,6 +41,12 @@ AUDITED_MODELS = {
     "needs.Survey",
     "needs.Response",
     "needs.OutreachContact",
+    "agency.AgencySettings",
+    "agency.Stop",
+    "agency.TourPlan",
+    "agency.Appointment",
+    "agency.VisitLog",
+    "agency.VisitContact",
 }
 
 

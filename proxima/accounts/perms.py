@@ -113,3 +113,23 @@ def can_view_outreach(user, organisation) -> bool:
 def can_manage_outreach(user, organisation) -> bool:
     """Outreach thresholds and which field agent covers which site: admins and the proximity team."""
     return can_manage_surveys(user, organisation)
+
+
+def can_view_agency(user, organisation) -> bool:
+    """Stops, tour plans and their coverage are counts, not names: every role of the landlord reads them."""
+    return can_view_stock(user, organisation)
+
+
+def can_plan_tours(user, organisation) -> bool:
+    """Stops, weights and plans decide where the bus goes and whom it reaches: admins and the proximity team."""
+    return can_manage_surveys(user, organisation)
+
+
+def can_manage_appointments(user, organisation) -> bool:
+    """Appointments name residents: the staff who welcome them at the bus, field agents included."""
+    return can_view_households(user, organisation)
+
+
+def can_log_visits(user, organisation) -> bool:
+    """The visit log names the households met and feeds their interaction history: the staff who meet them."""
+    return can_view_households(user, organisation)

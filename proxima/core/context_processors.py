@@ -21,5 +21,9 @@ def organisation(request):
             "collect_answers": perms.can_collect_answers(user, org),
             "view_needs": perms.can_view_needs(user, org),
             "view_outreach": perms.can_view_outreach(user, org),
+            "view_agency": perms.can_view_agency(user, org),
+            "plan_tours": perms.can_plan_tours(user, org),
+            "manage_appointments": perms.can_manage_appointments(user, org),
+            "log_visits": perms.can_log_visits(user, org),
         },
     }
