@@ -36,8 +36,10 @@ budget. VROOM is asked for 2 threads; where the machine gives only one core this
 
 from __future__ import annotations
 
+import heapq
 import json
 import math
+import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -61,9 +63,26 @@ VROOM_SHARE = 0.5
 VROOM_LEVELS = (1, 5)
 #: PyVRP stops after this many iterations without improvement (deterministic), or at the time limit.
 NO_IMPROVEMENT_ITERATIONS = 20_000
+#: PyVRP restarts (from its best plan, another seed) when it stalls with at least this many seconds left.
+RESTART_MIN = 0.2
 #: PyVRP's integer prize of the most valuable stop (the others in proportion); travel costs 1 per second, so a
 #: prize outweighs the travel it takes unless it is a tiny fraction of the top value.
 PRIZE_SCALE = 10_000_000
+#: Run a second search in a forked process when the machine has two cores (see :func:`_can_fork`).
+PARALLEL = True
+#: The forked search runs PyVRP after VROOM only if at least this many seconds are left.
+CHILD_MIN_PYVRP = 0.05
+#: How long after the deadline the forked search may take to hand its plans back (seconds).
+CHILD_GRACE = 0.5
+#: With many more candidates than the days can hold (see :func:`_servable_bound`), PyVRP searches among
+#: PRUNE_FACTOR times as many stops as a quick VROOM plan serves (at least PRUNE_MIN), the most valuable per hour
+#: taken (duration + mean trip to the PRUNE_NEIGHBOURS nearest places). On 400 stops × 12 days a search among about
+#: 100 stops does many more iterations and ends higher than among all 400. The quick VROOM plan (level 0) may take
+#: QUICK_SHARE of the time limit.
+PRUNE_FACTOR = 1.5
+PRUNE_MIN = 40
+PRUNE_NEIGHBOURS = 3
+QUICK_SHARE = 0.2
 #: Euclidean lengths of the TOP instances are multiplied by this and rounded up to integer durations.
 TOP_SCALE = 10_000
 #: End of the service-start window of a stop without windows once breaks cut it (seconds; fits VROOM's 32 bits).
@@ -515,24 +534,35 @@ def plan_tours(
     best: list[list[int]] = [[] for _ in days]
     engine, stats = "", {}
     if candidates:
-        vroom_routes = None
         if initial is not None:
             routes = [[ids[i] for i in route if ids[i] not in reasons] for route in initial]
             best, engine = _keep_better(problem, best, engine, routes, "initial")
-        if "vroom" in engines:
-            if "pyvrp" in engines:
-                budget, level = params.time_limit * VROOM_SHARE, _vroom_level(params.time_limit)
-            else:  # VROOM alone: the whole time limit, the deepest level
-                budget, level = params.time_limit, VROOM_LEVELS[1]
-            vroom_routes = _solve_vroom(problem, candidates, budget, level)
-            best, engine = _keep_better(problem, best, engine, vroom_routes, "vroom")
-            stats["vroom_value"] = _value(problem, vroom_routes)
-        if "pyvrp" in engines:
-            remaining = max(params.time_limit - (time.perf_counter() - started), 0.01)
-            warm = best if engine else vroom_routes
-            pyvrp_routes = _solve_pyvrp(problem, candidates, remaining, params.seed, warm)
+        deadline = started + params.time_limit
+        if tuple(sorted(engines)) == ("pyvrp", "vroom") and _can_fork():
+            # Two cores: VROOM at its deepest level then PyVRP (seed + 1) in a forked process, PyVRP (seed) from
+            # scratch or the initial plan here; the better plan of the two searches is kept.
+            import pyvrp  # noqa: F401  (imported once, before the fork)
+            import vroom  # noqa: F401
+
+            child = _start_child(problem, candidates, deadline, params.seed + 1, best if engine else None)
+            warm, shortlist = best if engine else None, candidates
+            if _many_candidates(problem, candidates):
+                # A quick VROOM plan tells how many stops the days hold; PyVRP starts from it.
+                quick = _solve_vroom(problem, candidates, params.time_limit * QUICK_SHARE, 0)
+                best, engine = _keep_better(problem, best, engine, quick, "vroom")
+                stats["vroom_quick_value"] = _value(problem, quick)
+                shortlist, warm = _shortlist(problem, candidates, best), best
+            stats["pyvrp_stops"] = len(shortlist)
+            pyvrp_routes = _solve_pyvrp(
+                problem, shortlist, max(deadline - time.perf_counter(), 0.01), params.seed, warm
+            )
             best, engine = _keep_better(problem, best, engine, pyvrp_routes, "pyvrp")
             stats["pyvrp_value"] = _value(problem, pyvrp_routes)
+            for name, routes in _join_child(child, deadline).items():
+                best, engine = _keep_better(problem, best, engine, routes, name)
+                stats[f"{name}_after_vroom_value" if name == "pyvrp" else f"{name}_value"] = _value(problem, routes)
+        else:
+            best, engine = _search_in_turn(problem, candidates, engines, params, deadline, best, engine, stats)
 
     routes = tuple(problem.schedule(day, route) for day, route in zip(days, best, strict=True))
     served = {k for route in best for k in route}
@@ -591,6 +621,132 @@ def _keep_better(problem, best, engine, routes, name):
     if not engine or key_new > key_old:
         return routes, name
     return best, engine
+
+
+def _search_in_turn(problem, candidates, engines, params, deadline, best, engine, stats):
+    """One process: VROOM (a shallow level when PyVRP follows), then PyVRP from the better plan so far."""
+    vroom_routes = None
+    if "vroom" in engines:
+        if "pyvrp" in engines:
+            budget, level = params.time_limit * VROOM_SHARE, _vroom_level(params.time_limit)
+        else:  # VROOM alone: the whole time limit, the deepest level
+            budget, level = params.time_limit, VROOM_LEVELS[1]
+        vroom_routes = _solve_vroom(problem, candidates, budget, level)
+        best, engine = _keep_better(problem, best, engine, vroom_routes, "vroom")
+        stats["vroom_value"] = _value(problem, vroom_routes)
+    if "pyvrp" in engines:
+        remaining = max(deadline - time.perf_counter(), 0.01)
+        warm = best if engine else vroom_routes
+        shortlist = candidates
+        if warm is not None and _many_candidates(problem, candidates):
+            shortlist = _shortlist(problem, candidates, warm)
+        pyvrp_routes = _solve_pyvrp(problem, shortlist, remaining, params.seed, warm)
+        best, engine = _keep_better(problem, best, engine, pyvrp_routes, "pyvrp")
+        stats["pyvrp_value"] = _value(problem, pyvrp_routes)
+    return best, engine
+
+
+def _servable_bound(problem: _Problem, candidates: list[int]) -> int:
+    """An upper bound on the number of stops a plan can serve: each takes at least its duration plus the shortest
+    trip into it, and all days together last ``sum(end - start)``."""
+    total = sum(day.end - day.start for day in problem.days)
+    places = [0, *(problem.place(k) for k in candidates)]
+    costs = []
+    for k in candidates:
+        p = problem.place(k)
+        costs.append(problem.stops[k].duration + min(problem.matrix[q][p] for q in places if q != p))
+    count = 0
+    for cost in sorted(costs):
+        total -= cost
+        if total < 0:
+            break
+        count += 1
+    return count
+
+
+def _many_candidates(problem: _Problem, candidates: list[int]) -> bool:
+    """Whether there are many more candidates than the days can hold (:data:`PRUNE_FACTOR` times the bound)."""
+    return _servable_bound(problem, candidates) * PRUNE_FACTOR < len(candidates)
+
+
+def _shortlist(problem: _Problem, candidates: list[int], plan: list[list[int]]) -> list[int]:
+    """The stops of ``plan``, the forced ones and the most promising others, :data:`PRUNE_FACTOR` times as many as ``plan`` serves
+    (at least :data:`PRUNE_MIN`): by value per time taken, the time being the stop's duration plus the mean trip to
+    its :data:`PRUNE_NEIGHBOURS` nearest places (other stops or the depot)."""
+    served = {k for route in plan for k in route} | {k for k in candidates if problem.stops[k].required}
+    keep = max(PRUNE_MIN, math.ceil(PRUNE_FACTOR * len(served)))
+    if len(candidates) <= keep:
+        return candidates
+    places = [0, *(problem.place(k) for k in candidates)]
+    scores = {}
+    for k in candidates:
+        p = problem.place(k)
+        near = heapq.nsmallest(
+            PRUNE_NEIGHBOURS, ((problem.matrix[p][q] + problem.matrix[q][p]) / 2 for q in places if q != p)
+        )
+        scores[k] = problem.stops[k].value / (problem.stops[k].duration + sum(near) / len(near) + 1)
+    ranked = sorted((k for k in candidates if k not in served), key=lambda k: -scores[k])
+    return sorted(served | set(ranked[: max(0, keep - len(served))]))
+
+
+def _can_fork() -> bool:
+    """Whether a second search may run in a forked process: two usable cores, ``fork`` available, and no other
+    thread in this process (forking a multi-threaded process may deadlock the child)."""
+    import multiprocessing
+    import threading
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return (
+        PARALLEL and cores >= 2 and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+    )
+
+
+def _child_search(connection, problem, candidates, deadline, seed, initial) -> None:
+    """The forked search: VROOM at its deepest level on every candidate (as VROOM alone), then PyVRP (among the
+    shortlist when there are many candidates) from the better of its plan and ``initial``."""
+    try:
+        found = {}
+        vroom_routes = _solve_vroom(problem, candidates, max(deadline - time.perf_counter(), 0.01), VROOM_LEVELS[1])
+        found["vroom"] = vroom_routes
+        warm, _ = _keep_better(
+            problem, initial or [[] for _ in problem.days], "initial" if initial else "", vroom_routes, "v"
+        )
+        remaining = deadline - time.perf_counter()
+        if remaining > CHILD_MIN_PYVRP:
+            shortlist = _shortlist(problem, candidates, warm) if _many_candidates(problem, candidates) else candidates
+            found["pyvrp"] = _solve_pyvrp(problem, shortlist, remaining, seed, warm)
+        connection.send(found)
+    finally:
+        connection.close()
+
+
+def _start_child(problem, candidates, deadline, seed, initial):
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    process = context.Process(target=_child_search, args=(sender, problem, candidates, deadline, seed, initial))
+    process.daemon = True
+    process.start()
+    sender.close()
+    return process, receiver
+
+
+def _join_child(child, deadline) -> dict[str, list[list[int]] | None]:
+    """The child's plans, waiting at most until shortly after the deadline (then it is stopped: nothing kept)."""
+    process, receiver = child
+    found = {}
+    try:
+        if receiver.poll(max(deadline - time.perf_counter(), 0) + CHILD_GRACE):
+            found = receiver.recv()
+    except (EOFError, OSError):
+        found = {}
+    finally:
+        receiver.close()
+        if process.is_alive():
+            process.terminate()
+        process.join()
+    return found
 
 
 def _vroom_level(time_limit: float) -> int:
@@ -666,12 +822,12 @@ def _solve_pyvrp(problem, candidates, time_limit, seed, initial) -> list[list[in
             tw_late=day.end,
             unit_distance_cost=1,
         )
-    for i in range(size):
-        for j in range(size):
-            if i != j:
-                t = problem.matrix[i][j]
-                model.add_edge(locations[i], locations[j], distance=t, duration=t)
+    # The matrix is given whole: one add_edge per pair takes a third of a second on 400 stops.
+    import numpy as np
+
+    matrix = np.asarray(problem.matrix, dtype=np.int64)
     data = model.data()
+    data = data.replace(distance_matrices=[matrix], duration_matrices=[matrix])
 
     init = None
     if initial is not None:
@@ -691,14 +847,24 @@ def _solve_pyvrp(problem, candidates, time_limit, seed, initial) -> list[list[in
             pyvrp_routes.append(pyvrp.Route(data, visits, d))
         init = pyvrp.Solution(data, pyvrp_routes)
 
-    stop = MultipleCriteria([MaxRuntime(time_limit), NoImprovement(NO_IMPROVEMENT_ITERATIONS)])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # PenaltyBoundWarning: an infeasible result is discarded below
-        result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False, initial_solution=init)
-    if not result.best.is_feasible():
+    # When the search stalls before the time limit, it restarts from the best plan with another seed (the seeds of
+    # one search step by 2: the forked search starts at seed + 1).
+    deadline, best = time.perf_counter() + time_limit, None
+    while True:
+        remaining = max(deadline - time.perf_counter(), 0.01)
+        stop = MultipleCriteria([MaxRuntime(remaining), NoImprovement(NO_IMPROVEMENT_ITERATIONS)])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PenaltyBoundWarning: an infeasible result is discarded below
+            result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False, initial_solution=init)
+        if result.best.is_feasible() and (best is None or result.cost() < best.cost()):
+            best = result
+        if deadline - time.perf_counter() < RESTART_MIN or best is None:
+            break
+        seed, init = seed + 2, best.best
+    if best is None:
         return None
     routes: list[list[int]] = [[] for _ in problem.days]
-    for route in result.best.routes():
+    for route in best.best.routes():
         routes[route.vehicle_type()] = [clients[a.idx][0] for a in route.schedule() if a.is_client()]
     return routes
 
