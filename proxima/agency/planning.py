@@ -9,9 +9,9 @@ each stop served at most once over the horizon; the total value of the stops ser
 windows bound the start of its service (the bus may arrive early and wait). Times are integer seconds from
 midnight, values are non-negative floats.
 
-Method: VROOM builds a plan (values mapped to its integer priorities), PyVRP improves it (values as prizes of
-optional clients) starting from VROOM's plan; both plans are re-checked and re-scored here with the true values,
-and the better one is kept. Stops that cannot be served on any day are found up front and given a reason.
+Method: VROOM (values mapped to its integer priorities) and PyVRP (values as prizes of optional clients) search
+for plans; every plan found is re-checked and re-scored here with the true values, and the best is kept
+(``_keep_better``). Stops that cannot be served on any day are found up front and given a reason.
 
 Forced stops: a stop with ``required=True`` (forced in by staff) must be served. PyVRP gets it as a required client;
 VROOM, which has no mandatory jobs, gives it the top priority. Of the plans found, one serving more forced stops
@@ -26,12 +26,27 @@ The engines take one set of windows per stop, so the days of one call must have 
 lie within each day's window (a 12:00–13:30 break may be missing on a day ending at 12:00); ``ValueError``
 otherwise. Plan days with other breaks in a separate call. :meth:`_Problem.schedule` checks each day's own breaks.
 
-Time split: before PyVRP, VROOM runs at an exploration level of about one per second of time limit (1 to 5) and
-may use up to half the time limit (:data:`VROOM_SHARE`), but usually ends well before; PyVRP gets all the time
-actually left.
-Measured on the Chao TOP instances (``benchmarks/bench_planning.py``, one effective CPU core): a VROOM plan that
-converged, even at a low level, is a better start for PyVRP than a deeper VROOM search cut short at 20 % of the
-budget. VROOM is asked for 2 threads; where the machine gives only one core this changes nothing.
+Search, when the machine has two usable cores (and ``fork``, and this process runs no other thread):
+
+- a forked process runs VROOM at its deepest level on every stop for the whole time limit (as VROOM alone), then,
+  if time is left, PyVRP (seed + 1) from that plan;
+- meanwhile this process runs PyVRP (seed) for the whole time limit: from scratch (or the ``initial`` plan), as
+  PyVRP alone; or, when there are many more candidates than the days can hold (:func:`_many_candidates`), from a
+  quick VROOM plan (level 0, at most :data:`QUICK_SHARE` of the time) and among a shortlist of stops only: the
+  stops of that plan, the forced ones, and the most valuable per hour taken, :data:`PRUNE_FACTOR` times as many as
+  the plan serves (:func:`_shortlist`);
+- PyVRP restarts from its best plan with another seed when it stalls (:data:`NO_IMPROVEMENT_ITERATIONS`) with
+  time left;
+- the best plan of both processes is kept. The child is given :data:`CHILD_GRACE` seconds after the deadline to
+  hand its plans back, else it is stopped and ignored.
+
+With one core, the search runs in turn: VROOM at a shallow level (about one per second of time limit, at most
+:data:`VROOM_SHARE` of it), then PyVRP (among the shortlist when there are many candidates) from VROOM's plan.
+
+Measured (``benchmarks/bench_planning.py``, ``docs/planner-benchmark.md``): on 400 stops × 12 days, PyVRP among
+about 80 to 100 stops does many more iterations and ends 1–3 % higher than among all 400; the forked VROOM keeps the plan
+at least as good as VROOM alone where two cores are free. The engines are cut off by wall time, so a plan depends
+on the machine's load when the time limit is reached before the search converges.
 """
 
 from __future__ import annotations
@@ -76,9 +91,9 @@ CHILD_MIN_PYVRP = 0.05
 CHILD_GRACE = 0.5
 #: With many more candidates than the days can hold (see :func:`_servable_bound`), PyVRP searches among
 #: PRUNE_FACTOR times as many stops as a quick VROOM plan serves (at least PRUNE_MIN), the most valuable per hour
-#: taken (duration + mean trip to the PRUNE_NEIGHBOURS nearest places). On 400 stops × 12 days a search among about
-#: 100 stops does many more iterations and ends higher than among all 400. The quick VROOM plan (level 0) may take
-#: QUICK_SHARE of the time limit.
+#: taken (duration + mean trip to the PRUNE_NEIGHBOURS nearest places). Measured on 400 stops × 3, 6, 12 days at
+#: 5 s: factor 1.5 (about 80 stops for 12 days) ended highest, then 2, 2.5, 3, far above all 400 stops. The quick
+#: VROOM plan (level 0) may take QUICK_SHARE of the time limit.
 PRUNE_FACTOR = 1.5
 PRUNE_MIN = 40
 PRUNE_NEIGHBOURS = 3

@@ -1,0 +1,120 @@
+"""The tour planner's search (proxima/agency/planning.py): the bound on the stops a plan can serve, the shortlist
+PyVRP searches among, the forked search and the restarts, on tiny instances whose optimum is obvious."""
+
+import pytest
+import pyvrp
+
+from proxima.agency import planning
+from proxima.agency.planning import Day, Depot, Location, MatrixTravelTimes, PlanParams, Stop, plan_tours
+
+DEPOT = Depot(Location(index=0))
+FAST = PlanParams(time_limit=1, seed=0)
+
+
+def uniform(size, t=10):
+    return MatrixTravelTimes(tuple(tuple(0 if i == j else t for j in range(size)) for i in range(size)))
+
+
+def problem(stops, days, size=None):
+    matrix = uniform(size or len(stops) + 1).matrix
+    return planning._Problem(tuple(stops), tuple(days), [list(row) for row in matrix], 0, 1)
+
+
+def many_stops(count=30, duration=100):
+    """``count`` stops worth 1, 2, ... ``count``, ``duration`` seconds each, 10 s apart."""
+    return [Stop(f"s{i}", Location(index=i), float(i), duration) for i in range(1, count + 1)]
+
+
+def served(plan):
+    return [[v.stop_id for v in route.visits] for route in plan.routes]
+
+
+class TestServableBound:
+    def test_each_stop_takes_its_duration_and_the_shortest_trip_into_it(self):
+        """Stops of 100 s, 10 s apart: 110 s each, so a day of 350 s holds at most 3."""
+        p = problem(many_stops(6), [Day("d", 0, 350)])
+        assert planning._servable_bound(p, list(range(6))) == 3
+
+    def test_the_days_add_up(self):
+        """Two days of 350 s hold at most 6 stops of 110 s (700 s in all)."""
+        p = problem(many_stops(8), [Day("a", 0, 350), Day("b", 0, 350)])
+        assert planning._servable_bound(p, list(range(8))) == 6
+
+    def test_many_candidates_compares_the_bound_with_their_number(self, monkeypatch):
+        """30 candidates for at most 3 places are many; 4 are not (factor 1.5)."""
+        monkeypatch.setattr(planning, "PRUNE_FACTOR", 1.5)
+        p = problem(many_stops(30), [Day("d", 0, 350)])
+        assert planning._many_candidates(p, list(range(30)))
+        assert not planning._many_candidates(p, list(range(4)))
+
+
+class TestShortlist:
+    def test_keeps_the_plan_and_the_most_valuable_per_hour(self, monkeypatch):
+        """A plan serving 2 stops, factor 2: 4 stops, the plan's and the two best others by value per hour."""
+        monkeypatch.setattr(planning, "PRUNE_FACTOR", 2.0)
+        monkeypatch.setattr(planning, "PRUNE_MIN", 1)
+        stops = many_stops(10)
+        stops[8] = Stop("s9", Location(index=9), 9.0, 10_000)  # valuable but very long: little value per hour
+        p = problem(stops, [Day("d", 0, 350)])
+        shortlist = planning._shortlist(p, list(range(10)), [[0, 1]])
+        assert shortlist == [0, 1, 7, 9]
+
+    def test_keeps_forced_stops(self, monkeypatch):
+        """A forced stop worth nothing stays on the shortlist."""
+        monkeypatch.setattr(planning, "PRUNE_MIN", 1)
+        stops = many_stops(10)
+        stops[0] = Stop("s1", Location(index=1), 0.0, 100, required=True)
+        p = problem(stops, [Day("d", 0, 350)])
+        assert 0 in planning._shortlist(p, list(range(10)), [[9]])
+
+    def test_keeps_every_candidate_when_few(self):
+        """No shortlist below PRUNE_MIN stops."""
+        p = problem(many_stops(5), [Day("d", 0, 350)])
+        assert planning._shortlist(p, list(range(5)), [[4]]) == list(range(5))
+
+
+class TestSearch:
+    @pytest.mark.parametrize("parallel", [True, False])
+    def test_many_candidates_the_most_valuable_are_served(self, monkeypatch, parallel):
+        """30 stops of 100 s for a day of 350 s: the three most valuable are served, forked search or not."""
+        monkeypatch.setattr(planning, "PARALLEL", parallel)
+        monkeypatch.setattr(planning, "PRUNE_MIN", 5)
+        plan = plan_tours(DEPOT, many_stops(30), [Day("d", 0, 350)], uniform(31), FAST)
+        assert sorted(served(plan)[0]) == ["s28", "s29", "s30"]
+        assert plan.total_value == 87
+        if parallel and planning._can_fork():
+            assert plan.stats["pyvrp_stops"] < 30
+
+    def test_forced_stop_served_among_many_candidates(self, monkeypatch):
+        """A forced stop worth nothing is served even when PyVRP searches among a shortlist."""
+        monkeypatch.setattr(planning, "PRUNE_MIN", 5)
+        stops = many_stops(30)
+        stops[0] = Stop("s1", Location(index=1), 0.0, 100, required=True)
+        plan = plan_tours(DEPOT, stops, [Day("d", 0, 350)], uniform(31), FAST)
+        assert "s1" in served(plan)[0]
+        assert sorted(served(plan)[0]) == ["s1", "s29", "s30"]
+
+    def test_forked_search_reports_both_searches(self):
+        """With two cores, the plan comes from the better of both searches, each reported in the stats."""
+        if not planning._can_fork():
+            pytest.skip("one core, or fork not available: the search runs in one process")
+        plan = plan_tours(DEPOT, many_stops(6), [Day("d", 0, 350)], uniform(7), FAST)
+        assert {"pyvrp_value", "vroom_value"} <= plan.stats.keys()
+        assert plan.total_value == 15
+
+    def test_pyvrp_restarts_when_it_stalls(self, monkeypatch):
+        """PyVRP stalled after a few iterations with time left: it restarts, and the plan stays optimal."""
+        calls = []
+        solve = pyvrp.solve
+
+        def counting_solve(*args, **kwargs):
+            calls.append(kwargs["seed"])
+            return solve(*args, **kwargs)
+
+        monkeypatch.setattr(pyvrp, "solve", counting_solve)
+        monkeypatch.setattr(planning, "NO_IMPROVEMENT_ITERATIONS", 20)
+        p = problem(many_stops(6), [Day("d", 0, 350)])
+        routes = planning._solve_pyvrp(p, list(range(6)), 1.0, 0, None)
+        assert sorted(routes[0]) == [3, 4, 5]
+        assert len(calls) >= 2
+        assert calls[:2] == [0, 2]
