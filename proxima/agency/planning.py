@@ -96,6 +96,8 @@ CHILD_GRACE = 0.5
 #: VROOM plan (level 0) may take QUICK_SHARE of the time limit.
 PRUNE_FACTOR = 1.5
 PRUNE_MIN = 40
+#: The forked search's PyVRP searches among a longer shortlist (diversity: it may find stops the short one lacks).
+CHILD_PRUNE_FACTOR = 3.0
 PRUNE_NEIGHBOURS = 3
 QUICK_SHARE = 0.2
 #: Euclidean lengths of the TOP instances are multiplied by this and rounded up to integer durations.
@@ -684,12 +686,14 @@ def _many_candidates(problem: _Problem, candidates: list[int]) -> bool:
     return _servable_bound(problem, candidates) * PRUNE_FACTOR < len(candidates)
 
 
-def _shortlist(problem: _Problem, candidates: list[int], plan: list[list[int]]) -> list[int]:
+def _shortlist(
+    problem: _Problem, candidates: list[int], plan: list[list[int]], factor: float | None = None
+) -> list[int]:
     """The stops of ``plan``, the forced ones and the most promising others, :data:`PRUNE_FACTOR` times as many as ``plan`` serves
     (at least :data:`PRUNE_MIN`): by value per time taken, the time being the stop's duration plus the mean trip to
     its :data:`PRUNE_NEIGHBOURS` nearest places (other stops or the depot)."""
     served = {k for route in plan for k in route} | {k for k in candidates if problem.stops[k].required}
-    keep = max(PRUNE_MIN, math.ceil(PRUNE_FACTOR * len(served)))
+    keep = max(PRUNE_MIN, math.ceil((factor or PRUNE_FACTOR) * len(served)))
     if len(candidates) <= keep:
         return candidates
     places = [0, *(problem.place(k) for k in candidates)]
@@ -728,7 +732,8 @@ def _child_search(connection, problem, candidates, deadline, seed, initial) -> N
         )
         remaining = deadline - time.perf_counter()
         if remaining > CHILD_MIN_PYVRP:
-            shortlist = _shortlist(problem, candidates, warm) if _many_candidates(problem, candidates) else candidates
+            many = _many_candidates(problem, candidates)
+            shortlist = _shortlist(problem, candidates, warm, CHILD_PRUNE_FACTOR) if many else candidates
             found["pyvrp"] = _solve_pyvrp(problem, shortlist, remaining, seed, warm)
         connection.send(found)
     finally:
