@@ -18,6 +18,7 @@ PURE_MODULES = [
     "proxima.needs.validation",
     "proxima.needs.outreach",
     "proxima.agency.planning",
+    "proxima.agency.horizon",
 ]
 
 
