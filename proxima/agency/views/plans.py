@@ -4,6 +4,7 @@ publication."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -78,9 +79,10 @@ def _create(request, kind):
     if request.method == "POST" and form.is_valid():
         values = {name: form.cleaned_data[name] for name in form.fields}
         try:
-            plan = services.create_plan(organisation=organisation, by=request.user, kind=kind, **values)
-            if kind == PlanKind.PLANNED:
-                services.start_planning(plan=plan)
+            with transaction.atomic():  # a plan that cannot be queued is not kept
+                plan = services.create_plan(organisation=organisation, by=request.user, kind=kind, **values)
+                if kind == PlanKind.PLANNED:
+                    services.start_planning(plan=plan)
         except ValidationError as error:
             form.add_error(None, error)
         else:
