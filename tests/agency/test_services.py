@@ -1,10 +1,12 @@
 """The agency adapter: demand from the database, plans computed on a tiny world, manual edits, publication."""
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from proxima.agency import services
 from proxima.agency.enums import Forcing, PlanKind, PlanStatus
@@ -289,3 +291,21 @@ class TestPublish:
     def test_an_empty_plan_is_not_published(self, manual):
         with pytest.raises(ValidationError, match="aucun arrêt"):
             services.publish_plan(plan=manual)
+
+
+class TestComputePlanCommand:
+    def test_prints_the_progress(self, landlord, world, monkeypatch):
+        """The terminal shows each step up to 100 %, then the coverage."""
+        monkeypatch.setattr("proxima.agency.services.timezone.localdate", lambda: TODAY)
+        plan = one_day_plan(landlord)
+        out = io.StringIO()
+        call_command("compute_plan", str(plan.pk), stdout=out)
+        lines = out.getvalue().splitlines()
+        assert lines[0].endswith("1 % Lecture des arrêts et des ménages")
+        assert "[####################] 100 %" in out.getvalue()
+        assert lines[-1] == "Coverage: 10.0"
+
+    def test_a_manual_plan_is_refused(self, landlord, world):
+        plan = one_day_plan(landlord, kind=PlanKind.MANUAL)
+        with pytest.raises(CommandError, match="by hand"):
+            call_command("compute_plan", str(plan.pk))
