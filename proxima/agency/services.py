@@ -38,10 +38,7 @@ from proxima.needs.outreach_services import get_outreach_settings, load_outreach
 from proxima.territory.models import Site
 
 #: Reasons a stop is left out, in plain French (the codes of agency.planning and agency.horizon).
-LEFT_OUT_LABELS = {
-    **dict(LeftOutReason.choices),
-    planning.FORCED_UNPLACED: "imposé par l'équipe, mais les journées ne peuvent pas contenir tous les arrêts imposés",
-}
+LEFT_OUT_LABELS = dict(LeftOutReason.choices)
 SETTINGS_FIELDS = (
     "walking_radius_m",
     "weight_base",
