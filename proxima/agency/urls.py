@@ -1,4 +1,9 @@
 """Staff pages of the mobile agency: each area of ``proxima.agency.views`` declares its own patterns."""
 
+from proxima.agency.views import plans, stops
+
 app_name = "agency"
-urlpatterns = []
+urlpatterns = [
+    *stops.urlpatterns,
+    *plans.urlpatterns,
+]
