@@ -26,22 +26,18 @@ The engines take one set of windows per stop, so the days of one call must have 
 lie within each day's window (a 12:00–13:30 break may be missing on a day ending at 12:00); ``ValueError``
 otherwise. Plan days with other breaks in a separate call. :meth:`_Problem.schedule` checks each day's own breaks.
 
-Search, when the machine has two usable cores (and ``fork``, and this process runs no other thread):
+Search in turn: VROOM at a shallow level (about one per second of time limit, 1 to 5, at most
+:data:`VROOM_SHARE` of it), then PyVRP from the better of VROOM's plan and the ``initial`` one, for all the time
+left. When there are many more candidates than the days can hold (:func:`_many_candidates`), PyVRP searches among a
+shortlist only (:func:`_shortlist`): the stops of that plan, the forced ones, and the most valuable others per hour
+taken, :data:`PRUNE_FACTOR` times as many as the plan serves. PyVRP restarts from its best plan with another seed
+when it stalls (:data:`NO_IMPROVEMENT_ITERATIONS`) with time left.
 
-- a forked process runs VROOM at its deepest level on every stop for the whole time limit (as VROOM alone), then,
-  if time is left, PyVRP (seed + 1) from that plan;
-- meanwhile this process runs PyVRP (seed) for the whole time limit: from scratch (or the ``initial`` plan), as
-  PyVRP alone; or, when there are many more candidates than the days can hold (:func:`_many_candidates`), from a
-  quick VROOM plan (level 0, at most :data:`QUICK_SHARE` of the time) and among a shortlist of stops only: the
-  stops of that plan, the forced ones, and the most valuable per hour taken, :data:`PRUNE_FACTOR` times as many as
-  the plan serves (:func:`_shortlist`);
-- PyVRP restarts from its best plan with another seed when it stalls (:data:`NO_IMPROVEMENT_ITERATIONS`) with
-  time left;
-- the best plan of both processes is kept. The child is given :data:`CHILD_GRACE` seconds after the deadline to
-  hand its plans back, else it is stopped and ignored.
-
-With one core, the search runs in turn: VROOM at a shallow level (about one per second of time limit, at most
-:data:`VROOM_SHARE` of it), then PyVRP (among the shortlist when there are many candidates) from VROOM's plan.
+A second search on a free core: where the machine has two usable cores and one is free (:func:`_can_fork`: load
+average, ``fork``, no other thread in this process), a forked process runs VROOM at its deepest level on every stop
+for the whole time limit (as VROOM alone, one thread), then, if time is left, PyVRP (seed + 1, among a longer
+shortlist: :data:`CHILD_PRUNE_FACTOR`) from that plan. The best plan of both processes is kept; the child has
+:data:`CHILD_GRACE` seconds after the deadline to hand its plans back, else it is stopped and ignored.
 
 Measured (``benchmarks/bench_planning.py``, ``docs/planner-benchmark.md``): on 400 stops × 12 days, PyVRP among
 about 80 to 100 stops does many more iterations and ends 1–3 % higher than among all 400; the forked VROOM keeps the plan
@@ -85,6 +81,12 @@ RESTART_MIN = 0.2
 PRIZE_SCALE = 10_000_000
 #: Run a second search in a forked process when the machine has two cores (see :func:`_can_fork`).
 PARALLEL = True
+#: Fork only if the load average (runnable processes, this one included) leaves a core free, within this margin.
+FORK_MAX_LOAD = 0.5
+#: Fork only if the load average leaves a core free, within this margin (see :func:`_can_fork`).
+FORK_MAX_LOAD = 0.5
+#: VROOM's threads in the forked search (the parent's PyVRP takes the other core).
+CHILD_VROOM_THREADS = 1
 #: The forked search runs PyVRP after VROOM only if at least this many seconds are left.
 CHILD_MIN_PYVRP = 0.05
 #: How long after the deadline the forked search may take to hand its plans back (seconds).
@@ -93,13 +95,12 @@ CHILD_GRACE = 0.5
 #: PRUNE_FACTOR times as many stops as a quick VROOM plan serves (at least PRUNE_MIN), the most valuable per hour
 #: taken (duration + mean trip to the PRUNE_NEIGHBOURS nearest places). Measured on 400 stops × 3, 6, 12 days at
 #: 5 s: factor 1.5 (about 80 stops for 12 days) ended highest, then 2, 2.5, 3, far above all 400 stops. The quick
-#: VROOM plan (level 0) may take QUICK_SHARE of the time limit.
+#: VROOM plan's count stands for what the days hold.
 PRUNE_FACTOR = 1.5
 PRUNE_MIN = 40
 #: The forked search's PyVRP searches among a longer shortlist (diversity: it may find stops the short one lacks).
 CHILD_PRUNE_FACTOR = 3.0
 PRUNE_NEIGHBOURS = 3
-QUICK_SHARE = 0.2
 #: Euclidean lengths of the TOP instances are multiplied by this and rounded up to integer durations.
 TOP_SCALE = 10_000
 #: End of the service-start window of a stop without windows once breaks cut it (seconds; fits VROOM's 32 bits).
@@ -556,28 +557,16 @@ def plan_tours(
             best, engine = _keep_better(problem, best, engine, routes, "initial")
         deadline = started + params.time_limit
         if tuple(sorted(engines)) == ("pyvrp", "vroom") and _can_fork():
-            # Two cores: VROOM at its deepest level then PyVRP (seed + 1) in a forked process, PyVRP (seed) from
-            # scratch or the initial plan here; the better plan of the two searches is kept.
+            # A free core: VROOM at its deepest level then PyVRP (seed + 1) in a forked process, the search in turn
+            # here; the better plan of the two is kept.
             import pyvrp  # noqa: F401  (imported once, before the fork)
             import vroom  # noqa: F401
 
             child = _start_child(problem, candidates, deadline, params.seed + 1, best if engine else None)
-            warm, shortlist = best if engine else None, candidates
-            if _many_candidates(problem, candidates):
-                # A quick VROOM plan tells how many stops the days hold; PyVRP starts from it.
-                quick = _solve_vroom(problem, candidates, params.time_limit * QUICK_SHARE, 0)
-                best, engine = _keep_better(problem, best, engine, quick, "vroom")
-                stats["vroom_quick_value"] = _value(problem, quick)
-                shortlist, warm = _shortlist(problem, candidates, best), best
-            stats["pyvrp_stops"] = len(shortlist)
-            pyvrp_routes = _solve_pyvrp(
-                problem, shortlist, max(deadline - time.perf_counter(), 0.01), params.seed, warm
-            )
-            best, engine = _keep_better(problem, best, engine, pyvrp_routes, "pyvrp")
-            stats["pyvrp_value"] = _value(problem, pyvrp_routes)
+            best, engine = _search_in_turn(problem, candidates, engines, params, deadline, best, engine, stats)
             for name, routes in _join_child(child, deadline).items():
                 best, engine = _keep_better(problem, best, engine, routes, name)
-                stats[f"{name}_after_vroom_value" if name == "pyvrp" else f"{name}_value"] = _value(problem, routes)
+                stats[f"{name}_forked_value"] = _value(problem, routes)
         else:
             best, engine = _search_in_turn(problem, candidates, engines, params, deadline, best, engine, stats)
 
@@ -657,6 +646,7 @@ def _search_in_turn(problem, candidates, engines, params, deadline, best, engine
         shortlist = candidates
         if warm is not None and _many_candidates(problem, candidates):
             shortlist = _shortlist(problem, candidates, warm)
+        stats["pyvrp_stops"] = len(shortlist)
         pyvrp_routes = _solve_pyvrp(problem, shortlist, remaining, params.seed, warm)
         best, engine = _keep_better(problem, best, engine, pyvrp_routes, "pyvrp")
         stats["pyvrp_value"] = _value(problem, pyvrp_routes)
@@ -709,14 +699,20 @@ def _shortlist(
 
 
 def _can_fork() -> bool:
-    """Whether a second search may run in a forked process: two usable cores, ``fork`` available, and no other
-    thread in this process (forking a multi-threaded process may deadlock the child)."""
+    """Whether a second search may run in a forked process: two usable cores, one of them free (the load average
+    of the last minute, this process included, at most ``cores - 1 +`` :data:`FORK_MAX_LOAD`), ``fork`` available,
+    and no other thread in this process (forking a multi-threaded process may deadlock the child)."""
     import multiprocessing
     import threading
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
     return (
-        PARALLEL and cores >= 2 and "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
+        PARALLEL
+        and cores >= 2
+        and busy <= cores - 1 + FORK_MAX_LOAD  # else two searches would share one core and both end lower
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
     )
 
 
@@ -725,7 +721,10 @@ def _child_search(connection, problem, candidates, deadline, seed, initial) -> N
     shortlist when there are many candidates) from the better of its plan and ``initial``."""
     try:
         found = {}
-        vroom_routes = _solve_vroom(problem, candidates, max(deadline - time.perf_counter(), 0.01), VROOM_LEVELS[1])
+        # One thread: the other core runs this process's parent's PyVRP.
+        vroom_routes = _solve_vroom(
+            problem, candidates, max(deadline - time.perf_counter(), 0.01), VROOM_LEVELS[1], CHILD_VROOM_THREADS
+        )
         found["vroom"] = vroom_routes
         warm, _ = _keep_better(
             problem, initial or [[] for _ in problem.days], "initial" if initial else "", vroom_routes, "v"
@@ -775,7 +774,9 @@ def _vroom_level(time_limit: float) -> int:
     return min(high, max(low, math.floor(time_limit)))
 
 
-def _solve_vroom(problem: _Problem, candidates: list[int], time_limit: float, level: int) -> list[list[int]] | None:
+def _solve_vroom(
+    problem: _Problem, candidates: list[int], time_limit: float, level: int, threads: int = 2
+) -> list[list[int]] | None:
     """VROOM with the values mapped to priorities 1–100 (0 for a value of 0); routes as lists of stop numbers."""
     import vroom
 
@@ -798,7 +799,7 @@ def _solve_vroom(problem: _Problem, candidates: list[int], time_limit: float, le
                 time_windows=[vroom.TimeWindow(a, b) for a, b in problem.windows(k)],
             )
         )
-    solution = vrp.solve(exploration_level=level, nb_threads=2, timeout=timedelta(seconds=time_limit)).to_dict()
+    solution = vrp.solve(exploration_level=level, nb_threads=threads, timeout=timedelta(seconds=time_limit)).to_dict()
     routes: list[list[int]] = [[] for _ in problem.days]
     for route in solution.get("routes", []):
         routes[route["vehicle"]] = [step["id"] for step in route["steps"] if step["type"] == "job"]

@@ -78,12 +78,12 @@ class TestSearch:
     def test_many_candidates_the_most_valuable_are_served(self, monkeypatch, parallel):
         """30 stops of 100 s for a day of 350 s: the three most valuable are served, forked search or not."""
         monkeypatch.setattr(planning, "PARALLEL", parallel)
+        monkeypatch.setattr(planning, "FORK_MAX_LOAD", 1e9)  # fork even on a busy machine
         monkeypatch.setattr(planning, "PRUNE_MIN", 5)
         plan = plan_tours(DEPOT, many_stops(30), [Day("d", 0, 350)], uniform(31), FAST)
         assert sorted(served(plan)[0]) == ["s28", "s29", "s30"]
         assert plan.total_value == 87
-        if parallel and planning._can_fork():
-            assert plan.stats["pyvrp_stops"] < 30
+        assert plan.stats["pyvrp_stops"] < 30
 
     def test_forced_stop_served_among_many_candidates(self, monkeypatch):
         """A forced stop worth nothing is served even when PyVRP searches among a shortlist."""
@@ -94,12 +94,21 @@ class TestSearch:
         assert "s1" in served(plan)[0]
         assert sorted(served(plan)[0]) == ["s1", "s29", "s30"]
 
-    def test_forked_search_reports_both_searches(self):
+    def test_forked_search_reports_both_searches(self, monkeypatch):
         """With two cores, the plan comes from the better of both searches, each reported in the stats."""
+        monkeypatch.setattr(planning, "FORK_MAX_LOAD", 1e9)  # fork even on a busy machine
         if not planning._can_fork():
             pytest.skip("one core, or fork not available: the search runs in one process")
         plan = plan_tours(DEPOT, many_stops(6), [Day("d", 0, 350)], uniform(7), FAST)
-        assert {"pyvrp_value", "vroom_value"} <= plan.stats.keys()
+        assert {"pyvrp_value", "vroom_value", "vroom_forked_value"} <= plan.stats.keys()
+        assert plan.total_value == 15
+
+    def test_no_fork_on_a_busy_machine(self, monkeypatch):
+        """With every core busy, the second search is not forked (both would share one core), and still optimal."""
+        monkeypatch.setattr(planning.os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+        assert not planning._can_fork()
+        plan = plan_tours(DEPOT, many_stops(6), [Day("d", 0, 350)], uniform(7), FAST)
+        assert "vroom_forked_value" not in plan.stats
         assert plan.total_value == 15
 
     def test_pyvrp_restarts_when_it_stalls(self, monkeypatch):
