@@ -83,7 +83,7 @@ PRIZE_SCALE = 10_000_000
 PARALLEL = True
 #: Fork only if the load average (runnable processes, this one included) leaves a core free, within this margin.
 FORK_MAX_LOAD = 0.5
-#: Fork only if the load average leaves a core free, within this margin (see :func:`_can_fork`).
+#: Fork only if the other running processes leave a core free, within this margin (see :func:`_can_fork`).
 FORK_MAX_LOAD = 0.5
 #: VROOM's threads in the forked search (the parent's PyVRP takes the other core).
 CHILD_VROOM_THREADS = 1
@@ -698,19 +698,36 @@ def _shortlist(
     return sorted(served | set(ranked[: max(0, keep - len(served))]))
 
 
+def _running_elsewhere() -> float:
+    """How many other processes are running now: the fewest of three readings of ``/proc/loadavg`` (runnable
+    processes, this one included, minus one), 10 ms apart; else the load average of the last minute, less this one.
+    An instant reading, unlike the load average, does not count this planner's own forked searches of a moment ago.
+    """
+    try:
+        readings = []
+        for attempt in range(3):
+            if attempt:
+                time.sleep(0.01)
+            with open("/proc/loadavg", encoding="ascii") as f:
+                readings.append(int(f.read().split()[3].split("/")[0]) - 1)
+        return float(min(readings))
+    except (OSError, ValueError, IndexError):
+        return max(os.getloadavg()[0] - 1, 0.0) if hasattr(os, "getloadavg") else 0.0
+
+
 def _can_fork() -> bool:
-    """Whether a second search may run in a forked process: two usable cores, one of them free (the load average
-    of the last minute, this process included, at most ``cores - 1 +`` :data:`FORK_MAX_LOAD`), ``fork`` available,
+    """Whether a second search may run in a forked process: two usable cores, one of them free (at most
+    ``cores - 2 +`` :data:`FORK_MAX_LOAD` other processes running, :func:`_running_elsewhere`), ``fork`` available,
     and no other thread in this process (forking a multi-threaded process may deadlock the child)."""
     import multiprocessing
     import threading
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    busy = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    busy = _running_elsewhere()
     return (
         PARALLEL
         and cores >= 2
-        and busy <= cores - 1 + FORK_MAX_LOAD  # else two searches would share one core and both end lower
+        and busy <= cores - 2 + FORK_MAX_LOAD  # else two searches would share one core and both end lower
         and "fork" in multiprocessing.get_all_start_methods()
         and threading.active_count() == 1
     )

@@ -103,9 +103,13 @@ class TestSearch:
         assert {"pyvrp_value", "vroom_value", "vroom_forked_value"} <= plan.stats.keys()
         assert plan.total_value == 15
 
+    def test_running_elsewhere_is_a_count(self):
+        """The other processes running now: a number >= 0."""
+        assert planning._running_elsewhere() >= 0
+
     def test_no_fork_on_a_busy_machine(self, monkeypatch):
         """With every core busy, the second search is not forked (both would share one core), and still optimal."""
-        monkeypatch.setattr(planning.os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+        monkeypatch.setattr(planning, "_running_elsewhere", lambda: 64.0)
         assert not planning._can_fork()
         plan = plan_tours(DEPOT, many_stops(6), [Day("d", 0, 350)], uniform(7), FAST)
         assert "vroom_forked_value" not in plan.stats
