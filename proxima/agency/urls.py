@@ -1,4 +1,8 @@
 """Staff pages of the mobile agency: each area of ``proxima.agency.views`` declares its own patterns."""
 
+from proxima.agency.views import visits
+
 app_name = "agency"
-urlpatterns = []
+urlpatterns = [
+    *visits.urlpatterns,
+]

@@ -1,3 +1,7 @@
+from tests.agency import access_visits
+
 # Each area of the agency app declares its routes' access rules in tests/agency/access_<area>.py (ROUTES, build,
 # and optionally PUBLIC_STATUS / ALLOWED_STATUS); tests/test_access.py merges the modules listed here.
-ACCESS_AREAS = []
+ACCESS_AREAS = [
+    access_visits,
+]
