@@ -30,14 +30,12 @@ ROUTES = {
 
 
 def build(world):
-    """Yesterday's visit of a published plan at the world's site, its log naming the world's household."""
+    """Yesterday's visit of a published plan, its log naming the world's household."""
     site = world["site"]
     plan = TourPlanFactory(
         organisation=site.organisation, published=True, start_date=timezone.localdate() - dt.timedelta(days=1)
     )
-    visit = VisitFactory(
-        day=TourDayFactory(plan=plan), stop=StopFactory(organisation=site.organisation, at_site=True, site=site)
-    )
+    visit = VisitFactory(day=TourDayFactory(plan=plan), stop=StopFactory(organisation=site.organisation))
     log = VisitLog.objects.create(visit=visit, anonymous_count=2, recorded_by=world["users"]["staff"])
     VisitContact.objects.create(
         log=log, household=world["household"], topics=[VisitTopic.RIGHTS], follow_up=FollowUp.REQUEST
