@@ -11,7 +11,9 @@ environment variable, so one code base serves both (twelve-factor style):
 - ``PROXIMA_VAR_DIR``: where the SQLite file, the secret key, uploaded files
   and collected static files live;
 - ``PROXIMA_HTTPS``: ``1`` behind HTTPS (secure cookies, HSTS);
-- ``PROXIMA_EMAIL_BACKEND``: Django e-mail backend, default the console.
+- ``PROXIMA_EMAIL_BACKEND``: Django e-mail backend, default the console;
+- ``PROXIMA_OSRM_URL``: an OSRM server (``http://host:5000``) for the bus's travel times;
+  without it, great-circle distance × ``PROXIMA_DETOUR_FACTOR`` (1.3) at ``PROXIMA_SPEED_KMH`` (50).
 """
 
 import os
@@ -209,6 +211,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PROXIMA_LOG_LEVEL", "WARNING")},
 }
+
+# Travel times of the mobile agency's bus (proxima.agency.travel).
+PROXIMA_OSRM_URL = os.environ.get("PROXIMA_OSRM_URL", "")
+PROXIMA_DETOUR_FACTOR = float(os.environ.get("PROXIMA_DETOUR_FACTOR", "1.3"))
+PROXIMA_SPEED_KMH = float(os.environ.get("PROXIMA_SPEED_KMH", "50"))
 
 # Pagination of every list page and API list.
 PROXIMA_PAGE_SIZE = 50

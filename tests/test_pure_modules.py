@@ -18,6 +18,9 @@ PURE_MODULES = [
     "proxima.needs.validation",
     "proxima.needs.outreach",
     "proxima.agency.planning",
+    "proxima.agency.demand",
+    "proxima.agency.travel",
+    "proxima.agency.horizon",
 ]
 
 

@@ -13,6 +13,19 @@ Method: VROOM builds a plan (values mapped to its integer priorities), PyVRP imp
 optional clients) starting from VROOM's plan; both plans are re-checked and re-scored here with the true values,
 and the better one is kept. Stops that cannot be served on any day are found up front and given a reason.
 
+Forced stops: a stop with ``required=True`` (forced in by staff) must be served. PyVRP gets it as a required client;
+VROOM, which has no mandatory jobs, gives it the top priority. Of the plans found, one serving more forced stops
+always wins over one of higher value; if no engine places all forced stops together (the days are too short for
+all of them), the plan keeps those it could and lists the others with the reason ``forced_unplaced``, so that the
+caller sees what was given up instead of getting no plan. A forced stop that cannot be served on any day even alone
+is an input error (``ValueError`` naming it). Stops forced out by staff are simply not passed to the planner.
+
+Breaks (lunch): during a day's breaks no service may take place (the bus may drive). Each stop's service-start
+windows are intersected with what the breaks allow (service ``[start, start + duration]`` overlapping no break).
+The engines take one set of windows per stop, so the days of one call must have the same breaks, as far as they
+lie within each day's window (a 12:00–13:30 break may be missing on a day ending at 12:00); ``ValueError``
+otherwise. Plan days with other breaks in a separate call. :meth:`_Problem.schedule` checks each day's own breaks.
+
 Time split: before PyVRP, VROOM runs at an exploration level of about one per second of time limit (1 to 5) and
 may use up to half the time limit (:data:`VROOM_SHARE`), but usually ends well before; PyVRP gets all the time
 actually left.
@@ -38,6 +51,7 @@ from proxima.territory.geo import distance_km
 TOO_FAR = "too_far"
 WINDOW_IMPOSSIBLE = "window_impossible"
 LOWER_VALUE = "lower_value"
+FORCED_UNPLACED = "forced_unplaced"
 
 #: Most of the time limit VROOM may use; it usually ends earlier, and PyVRP gets all the time left.
 VROOM_SHARE = 0.5
@@ -52,6 +66,8 @@ NO_IMPROVEMENT_ITERATIONS = 20_000
 PRIZE_SCALE = 10_000_000
 #: Euclidean lengths of the TOP instances are multiplied by this and rounded up to integer durations.
 TOP_SCALE = 10_000
+#: End of the service-start window of a stop without windows once breaks cut it (seconds; fits VROOM's 32 bits).
+LATEST = 2**31 - 1
 
 
 # --- Inputs ------------------------------------------------------------------------------------------------------
@@ -101,6 +117,8 @@ class Stop:
     time_windows
         Windows ``(start, end)`` in seconds from midnight in which the service may start; empty: any time of the
         day's window.
+    required
+        Forced in by staff: every plan must serve it.
     """
 
     id: str
@@ -108,6 +126,7 @@ class Stop:
     value: float
     duration: int = 0
     time_windows: tuple[tuple[int, int], ...] = ()
+    required: bool = False
 
     def __post_init__(self):
         if not isinstance(self.id, str) or not self.id:
@@ -121,6 +140,8 @@ class Stop:
             if len(window) != 2 or not all(isinstance(t, int) for t in window) or not 0 <= window[0] <= window[1]:
                 raise ValueError(f"Expected time windows (start, end) with 0 <= start <= end for stop {self.id}.")
         object.__setattr__(self, "time_windows", tuple(sorted(windows)))
+        if not isinstance(self.required, bool):
+            raise ValueError(f"Expected required to be true or false for stop {self.id}.")
 
 
 @dataclass(frozen=True)
@@ -133,17 +154,41 @@ class Day:
         Identifier, unique among the days (for example the date).
     start, end
         The day's window, in seconds from midnight.
+    breaks
+        Periods ``(start, end)`` in seconds from midnight (for example lunch) when no service may take place; the
+        bus may drive.
     """
 
     id: str
     start: int
     end: int
+    breaks: tuple[tuple[int, int], ...] = ()
 
     def __post_init__(self):
         if not isinstance(self.id, str) or not self.id:
             raise ValueError("Expected a non-empty string as day id.")
         if not isinstance(self.start, int) or not isinstance(self.end, int) or not 0 <= self.start <= self.end:
             raise ValueError(f"Expected integers 0 <= start <= end for day {self.id}.")
+        breaks = tuple(tuple(b) for b in self.breaks)
+        for pause in breaks:
+            if len(pause) != 2 or not all(isinstance(t, int) for t in pause) or not 0 <= pause[0] <= pause[1]:
+                raise ValueError(f"Expected breaks (start, end) with 0 <= start <= end for day {self.id}.")
+        object.__setattr__(self, "breaks", tuple(sorted(breaks)))
+
+    def breaks_within(self, breaks: Sequence[tuple[int, int]] | None = None) -> tuple[tuple[int, int], ...]:
+        """``breaks`` (default: the day's own) clipped to the day's window, merged where they overlap."""
+        clipped = sorted(
+            (max(a, self.start), min(b, self.end))
+            for a, b in (self.breaks if breaks is None else breaks)
+            if max(a, self.start) < min(b, self.end)
+        )
+        merged: list[tuple[int, int]] = []
+        for a, b in clipped:
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        return tuple(merged)
 
 
 @dataclass(frozen=True)
@@ -267,7 +312,8 @@ class DayRoute:
 
 @dataclass(frozen=True)
 class LeftOut:
-    """A stop not served, with the reason: ``too_far``, ``window_impossible`` or ``lower_value``."""
+    """A stop not served, with the reason: ``too_far``, ``window_impossible``, ``lower_value`` or
+    ``forced_unplaced`` (forced in, but the days cannot hold all the forced stops together)."""
 
     stop_id: str
     reason: str
@@ -318,16 +364,36 @@ class _Problem:
     end: int
     first: int
 
+    def __post_init__(self):
+        object.__setattr__(self, "_windows", {})
+
     def place(self, k: int) -> int:
         return self.first + k
 
+    def breaks(self) -> tuple[tuple[int, int], ...]:
+        """The breaks of every day (merged): the engines' breaks, valid when the days' breaks are compatible."""
+        every_day = Day(
+            "all", 0, max((d.end for d in self.days), default=0), tuple(b for d in self.days for b in d.breaks)
+        )
+        return every_day.breaks_within()
+
+    def windows(self, k: int, day: Day | None = None) -> tuple[tuple[int, int], ...] | None:
+        """Service-start windows of stop ``k`` on ``day`` (default: the engines' common breaks) allowed by the
+        breaks: ``()`` any time, None never."""
+        breaks = self.breaks() if day is None else day.breaks_within()
+        key = (k, breaks)
+        if key not in self._windows:
+            self._windows[key] = _break_windows(self.stops[k], breaks)
+        return self._windows[key]
+
     def schedule(self, day: Day, route: Sequence[int]) -> DayRoute | None:
-        """Earliest schedule of ``route`` (stop numbers) on ``day``, or None if it breaks a window."""
+        """Earliest schedule of ``route`` (stop numbers) on ``day``, or None if it breaks a window or a break."""
         t, here, visits = day.start, 0, []
         for k in route:
             stop, place = self.stops[k], self.place(k)
             arrival = t + self.matrix[here][place]
-            start = _service_start(arrival, stop.time_windows)
+            windows = self.windows(k, day)
+            start = None if windows is None else _service_start(arrival, windows)
             if start is None:
                 return None
             t, here = start + stop.duration, place
@@ -337,6 +403,25 @@ class _Problem:
             return None
         value = float(sum(self.stops[k].value for k in route))
         return DayRoute(day.id, tuple(visits), day.start, back, value)
+
+
+def _break_windows(stop: Stop, breaks: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...] | None:
+    """The stop's service-start windows minus the starts whose service would overlap a break: ``()`` any time (no
+    windows, no breaks), None never."""
+    if not breaks:
+        return stop.time_windows
+    windows = list(stop.time_windows or ((0, LATEST),))
+    for pause_start, pause_end in breaks:
+        # A service starting at s occupies [s, s + duration]: it may touch a break, not overlap it.
+        last_before, first_after = pause_start - stop.duration, pause_end
+        pieces = []
+        for early, late in windows:
+            if early <= min(late, last_before):
+                pieces.append((early, min(late, last_before)))
+            if max(early, first_after) <= late:
+                pieces.append((max(early, first_after), late))
+        windows = pieces
+    return tuple(windows) or None
 
 
 def _service_start(arrival: int, windows: tuple[tuple[int, int], ...]) -> int | None:
@@ -356,6 +441,7 @@ def plan_tours(
     params: PlanParams = PlanParams(),
     *,
     engines: Sequence[str] = ("vroom", "pyvrp"),
+    initial: Sequence[Sequence[str]] | None = None,
 ) -> TourPlan:
     """Choose the stops to serve on each day and their order, maximising the total value served.
 
@@ -374,11 +460,20 @@ def plan_tours(
     engines
         ``("vroom", "pyvrp")`` (default: VROOM's plan improved by PyVRP), ``("vroom",)`` or ``("pyvrp",)``: the
         engines alone, for benchmarks.
+    initial
+        Optional plan to start from: stop ids per day, in the order of ``days`` (for example the plan of a previous
+        solve with other values). It is kept if no engine finds better, and PyVRP starts from the better of it and
+        VROOM's plan. Stops that cannot be served alone are ignored.
 
     Returns
     -------
     TourPlan
         Routes in the order of ``days``; stops left out with their reason, in the order of ``stops``.
+
+    Raises
+    ------
+    ValueError
+        Invalid inputs, breaks that differ between days, or a forced stop that cannot be served on any day.
     """
     started = time.perf_counter()
     stops, days = tuple(stops), tuple(days)
@@ -390,6 +485,13 @@ def plan_tours(
         raise ValueError("Expected unique day ids.")
     if not set(engines) <= {"vroom", "pyvrp"} or not engines:
         raise ValueError("Expected engines among 'vroom' and 'pyvrp'.")
+    common = Day("all", 0, max(d.end for d in days), tuple(b for d in days for b in d.breaks))
+    if any(d.breaks_within() != d.breaks_within(common.breaks) for d in days):
+        raise ValueError("Expected the same breaks on every day of one plan (plan days with other breaks apart).")
+    if initial is not None:
+        ids = {s.id: k for k, s in enumerate(stops)}
+        if len(initial) != len(days) or any(i not in ids for route in initial for i in route):
+            raise ValueError("Expected the initial plan to give known stop ids for each day.")
 
     places = [depot.location]
     if depot.end_location is not None and depot.end_location != depot.location:
@@ -405,11 +507,18 @@ def plan_tours(
             reasons[k] = reason
         else:
             candidates.append(k)
+    for k, reason in reasons.items():
+        if stops[k].required:
+            why = "too far from the depot" if reason == TOO_FAR else "none of its time windows fits a day"
+            raise ValueError(f"Stop {stops[k].id} is forced in but cannot be served on any day: {why}.")
 
     best: list[list[int]] = [[] for _ in days]
     engine, stats = "", {}
     if candidates:
         vroom_routes = None
+        if initial is not None:
+            routes = [[ids[i] for i in route if ids[i] not in reasons] for route in initial]
+            best, engine = _keep_better(problem, best, engine, routes, "initial")
         if "vroom" in engines:
             if "pyvrp" in engines:
                 budget, level = params.time_limit * VROOM_SHARE, _vroom_level(params.time_limit)
@@ -420,12 +529,16 @@ def plan_tours(
             stats["vroom_value"] = _value(problem, vroom_routes)
         if "pyvrp" in engines:
             remaining = max(params.time_limit - (time.perf_counter() - started), 0.01)
-            pyvrp_routes = _solve_pyvrp(problem, candidates, remaining, params.seed, vroom_routes)
+            warm = best if engine else vroom_routes
+            pyvrp_routes = _solve_pyvrp(problem, candidates, remaining, params.seed, warm)
             best, engine = _keep_better(problem, best, engine, pyvrp_routes, "pyvrp")
             stats["pyvrp_value"] = _value(problem, pyvrp_routes)
 
     routes = tuple(problem.schedule(day, route) for day, route in zip(days, best, strict=True))
     served = {k for route in best for k in route}
+    for k in candidates:
+        if stops[k].required:
+            reasons[k] = FORCED_UNPLACED
     left_out = tuple(LeftOut(stops[k].id, reasons.get(k, LOWER_VALUE)) for k in range(len(stops)) if k not in served)
     stats["wall_time"] = time.perf_counter() - started
     total = float(sum(r.value for r in routes))
@@ -456,6 +569,10 @@ def _valid(problem: _Problem, routes: list[list[int]]) -> bool:
     return all(problem.schedule(day, route) is not None for day, route in zip(problem.days, routes, strict=True))
 
 
+def _forced(problem: _Problem, routes: list[list[int]]) -> int:
+    return sum(problem.stops[k].required for route in routes for k in route)
+
+
 def _travel(problem: _Problem, routes: list[list[int]]) -> int:
     total = 0
     for route in routes:
@@ -465,11 +582,12 @@ def _travel(problem: _Problem, routes: list[list[int]]) -> int:
 
 
 def _keep_better(problem, best, engine, routes, name):
-    """Keep ``routes`` if valid and of higher value (or equal value and shorter travel) than ``best``."""
+    """Keep ``routes`` if valid and serving more forced stops, or as many and of higher value (or equal value and
+    shorter travel), than ``best``."""
     if routes is None or not _valid(problem, routes):
         return best, engine
-    key_new = (_value(problem, routes), -_travel(problem, routes))
-    key_old = (_value(problem, best), -_travel(problem, best))
+    key_new = (_forced(problem, routes), _value(problem, routes), -_travel(problem, routes))
+    key_old = (_forced(problem, best), _value(problem, best), -_travel(problem, best))
     if not engine or key_new > key_old:
         return routes, name
     return best, engine
@@ -486,20 +604,22 @@ def _solve_vroom(problem: _Problem, candidates: list[int], time_limit: float, le
     import vroom
 
     top = max(problem.stops[k].value for k in candidates) or 1.0
+    top_priority = 99 if any(problem.stops[k].required for k in candidates) else 100  # 100: forced stops
     vrp = vroom.Input()
     vrp.set_durations_matrix("car", problem.matrix)
     for d, day in enumerate(problem.days):
         vrp.add_vehicle(vroom.Vehicle(d, start=0, end=problem.end, time_window=(day.start, day.end)))
     for k in candidates:
         stop = problem.stops[k]
-        priority = 0 if stop.value <= 0 else max(1, round(100 * stop.value / top))
+        priority = 0 if stop.value <= 0 else max(1, round(top_priority * stop.value / top))
+        priority = 100 if stop.required else priority
         vrp.add_job(
             vroom.Job(
                 k,
                 location=problem.place(k),
                 default_service=stop.duration,
                 priority=priority,
-                time_windows=[vroom.TimeWindow(a, b) for a, b in stop.time_windows],
+                time_windows=[vroom.TimeWindow(a, b) for a, b in problem.windows(k)],
             )
         )
     solution = vrp.solve(exploration_level=level, nb_threads=2, timeout=timedelta(seconds=time_limit)).to_dict()
@@ -524,15 +644,15 @@ def _solve_pyvrp(problem, candidates, time_limit, seed, initial) -> list[list[in
     for k in candidates:
         stop = problem.stops[k]
         prize = round(stop.value / top * PRIZE_SCALE)
-        windows = stop.time_windows or (None,)
-        group = model.add_client_group(required=False) if len(windows) > 1 else None
+        windows = problem.windows(k) or (None,)
+        group = model.add_client_group(required=stop.required) if len(windows) > 1 else None
         for window in windows:
             tw = {} if window is None else {"tw_early": window[0], "tw_late": window[1]}
             model.add_client(
                 locations[problem.place(k)],
                 service_duration=stop.duration,
                 prize=prize,
-                required=False,
+                required=stop.required and group is None,
                 group=group,
                 **tw,
             )
@@ -688,13 +808,19 @@ def instance_from_dict(data) -> Instance:
                 s["value"],
                 _seconds(s.get("duration", 0), f"{what} duration"),
                 windows,
+                s.get("required", False),
             )
         )
     days = []
     for n, d in enumerate(data["days"], start=1):
         if not isinstance(d, Mapping) or not {"id", "start", "end"} <= d.keys():
             raise ValueError(f"Expected day {n} to be an object with 'id', 'start' and 'end'.")
-        days.append(Day(str(d["id"]), _seconds(d["start"], f"day {n} start"), _seconds(d["end"], f"day {n} end")))
+        breaks = d.get("breaks", [])
+        if not isinstance(breaks, list) or not all(isinstance(b, list) and len(b) == 2 for b in breaks):
+            raise ValueError(f"Expected the breaks of day {n} to be a list of [start, end].")
+        breaks = tuple((_seconds(a, f"day {n} break start"), _seconds(b, f"day {n} break end")) for a, b in breaks)
+        start, end = _seconds(d["start"], f"day {n} start"), _seconds(d["end"], f"day {n} end")
+        days.append(Day(str(d["id"]), start, end, breaks))
     travel = data.get("travel_times", {"great_circle": {}})
     if isinstance(travel, Mapping) and "matrix" in travel:
         travel_times = MatrixTravelTimes(travel["matrix"])
@@ -730,10 +856,13 @@ def instance_to_dict(instance: Instance) -> dict:
                 "value": s.value,
                 "duration": s.duration,
                 "time_windows": [list(w) for w in s.time_windows],
+                "required": s.required,
             }
             for s in instance.stops
         ],
-        "days": [{"id": d.id, "start": d.start, "end": d.end} for d in instance.days],
+        "days": [
+            {"id": d.id, "start": d.start, "end": d.end, "breaks": [list(b) for b in d.breaks]} for d in instance.days
+        ],
         "time_limit": instance.params.time_limit,
         "seed": instance.params.seed,
     }

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from proxima.agency.planning import (
+    FORCED_UNPLACED,
     LOWER_VALUE,
     TOO_FAR,
     WINDOW_IMPOSSIBLE,
@@ -241,3 +242,125 @@ def test_command_on_a_bad_file_fails_with_a_message():
     )
     assert result.returncode != 0
     assert "bad-instance.json: Expected day 1" in result.stderr
+
+
+class TestForcedStops:
+    def test_a_forced_stop_is_served_although_of_low_value(self):
+        """The day holds two stops of three: the forced one (b, the least valuable) is one of them."""
+        stops = [stop("a", 1, 5), Stop("b", Location(index=2), 3, required=True), stop("c", 3, 8)]
+        plan = plan_tours(DEPOT, stops, [Day("monday", 0, 30)], uniform(4), FAST)
+        assert sorted(served(plan)[0]) == ["b", "c"]
+        assert plan.total_value == 11
+        assert reasons(plan) == {"a": LOWER_VALUE}
+
+    # PyVRP alone is left out: on such tiny instances its prizes (PRIZE_SCALE) outweigh its capped time-warp
+    # penalty and it returns no feasible plan, forced stops or not.
+    @pytest.mark.parametrize("engines", [("vroom",), ("vroom", "pyvrp")])
+    def test_each_engine_serves_the_forced_stop(self, engines):
+        """VROOM (top priority) and VROOM then PyVRP (required client) keep the forced stop of value 0."""
+        stops = [stop("a", 1, 5), Stop("b", Location(index=2), 0, required=True), stop("c", 3, 8)]
+        plan = plan_tours(DEPOT, stops, [Day("monday", 0, 30)], uniform(4), FAST, engines=engines)
+        assert "b" in served(plan)[0]
+
+    def test_a_forced_stop_too_far_is_an_error_naming_it(self):
+        """A forced stop no day can reach gives a clear message, not a plan without it."""
+        stops = [stop("near", 1, 1), Stop("far", Location(index=2), 1, required=True)]
+        with pytest.raises(ValueError, match="^Stop far is forced in but cannot be served on any day: too far"):
+            plan_tours(DEPOT, stops, [Day("mon", 0, 30)], uniform(3, far=20), FAST)
+
+    def test_a_forced_stop_whose_windows_fit_no_day_is_an_error_naming_it(self):
+        """A forced stop only open after the day ends gives a clear message."""
+        stops = [Stop("evening", Location(index=1), 1, 0, ((40, 50),), required=True)]
+        with pytest.raises(ValueError, match="^Stop evening is forced in .*: none of its time windows fits a day"):
+            plan_tours(DEPOT, stops, [Day("mon", 0, 35)], uniform(2), FAST)
+
+    def test_forced_stops_that_do_not_fit_together_are_reported(self):
+        """Three forced stops, room for two: the plan serves two and says the third could not be placed."""
+        stops = [Stop(s, Location(index=i), v, required=True) for s, i, v in [("a", 1, 5), ("b", 2, 3), ("c", 3, 8)]]
+        plan = plan_tours(DEPOT, stops, [Day("monday", 0, 30)], uniform(4), FAST)
+        assert len(served(plan)[0]) == 2
+        assert list(reasons(plan).values()) == [FORCED_UNPLACED]
+
+
+class TestBreaks:
+    def test_a_stop_whose_only_window_overlaps_lunch_is_window_impossible(self):
+        """Service may not start inside the break, nor run into it."""
+        stops = [stop("noon", 1, 9, 0, [(45, 50)]), stop("runs-into-lunch", 2, 9, 10, [(31, 35)]), stop("any", 3, 1)]
+        plan = plan_tours(DEPOT, stops, [Day("mon", 0, 100, ((40, 60),))], uniform(4), FAST)
+        assert reasons(plan) == {"noon": WINDOW_IMPOSSIBLE, "runs-into-lunch": WINDOW_IMPOSSIBLE}
+        assert plan.total_value == 1
+
+    def test_services_are_placed_around_lunch(self):
+        """Two 30 s services and a 40–60 break: the first ends as lunch starts, the second waits until it ends."""
+        stops = [stop("a", 1, 1, 30), stop("b", 2, 1, 30)]
+        plan = plan_tours(DEPOT, stops, [Day("mon", 0, 100, ((40, 60),))], uniform(3), FAST)
+        (route,) = plan.routes
+        assert [(v.arrival, v.start, v.departure) for v in route.visits] == [(10, 10, 40), (50, 60, 90)]
+        assert route.return_time == 100
+        assert plan.total_value == 2
+
+    def test_lunch_can_make_a_day_too_short_for_two_stops(self):
+        """Without the break both fit; with it, only one."""
+        stops = [stop("a", 1, 1, 30), stop("b", 2, 2, 30)]
+        assert plan_tours(DEPOT, stops, [Day("mon", 0, 95)], uniform(3), FAST).total_value == 3
+        plan = plan_tours(DEPOT, stops, [Day("mon", 0, 95, ((40, 60),))], uniform(3), FAST)
+        assert served(plan) == [["b"]]
+
+    def test_days_with_different_breaks_are_refused(self):
+        """The engines take one set of windows per stop: one call, one set of breaks."""
+        days = [Day("mon", 0, 100, ((40, 60),)), Day("tue", 0, 100, ((50, 70),))]
+        with pytest.raises(ValueError, match="^Expected the same breaks on every day of one plan"):
+            plan_tours(DEPOT, [stop("a", 1, 1)], days, uniform(2), FAST)
+
+    def test_a_break_after_the_end_of_a_short_day_does_not_count(self):
+        """A morning-only day needs no lunch break to be planned with full days."""
+        days = [Day("mon", 0, 100, ((40, 60),)), Day("wed", 0, 40)]
+        stops = [stop("a", 1, 1, 10, [(45, 60)]), stop("b", 2, 1, 10)]
+        plan = plan_tours(DEPOT, stops, days, uniform(3), FAST)
+        assert plan.total_value == 2
+        (a_visit,) = [v for v in plan.routes[0].visits if v.stop_id == "a"]
+        assert a_visit.start == 60
+
+    @pytest.mark.parametrize(
+        ("make", "message"),
+        [
+            (
+                lambda: Day("mon", 0, 100, ((60, 40),)),
+                "Expected breaks (start, end) with 0 <= start <= end for day mon.",
+            ),
+            (lambda: Stop("a", Location(index=1), 1, required="yes"), "Expected required to be true or false"),
+            (
+                lambda: plan_tours(DEPOT, [stop("a", 1, 1)], [Day("d", 0, 9)], uniform(2), FAST, initial=[["z"]]),
+                "Expected the initial plan to give known stop ids for each day.",
+            ),
+        ],
+    )
+    def test_invalid_inputs(self, make, message):
+        with pytest.raises(ValueError, match="^" + re.escape(message)):
+            make()
+
+
+def test_an_initial_plan_is_a_starting_point():
+    """A given plan is checked and kept unless an engine finds better; unservable stops in it are ignored."""
+    stops = [stop("a", 1, 5), stop("b", 2, 3), stop("c", 3, 8), stop("far", 4, 99)]
+    days = [Day("monday", 0, 30)]
+    plan = plan_tours(DEPOT, stops, days, uniform(5, far=50), FAST, engines=("pyvrp",), initial=[["far", "a", "c"]])
+    assert sorted(served(plan)[0]) == ["a", "c"]
+    assert plan.total_value == 13
+
+
+def test_forced_stops_and_breaks_are_read_from_json(tmp_path):
+    """``required`` on stops and ``breaks`` as "HH:MM" pairs on days; written back in seconds."""
+    data = json.loads((DATA / "one-day-three-stops.json").read_text())
+    data["stops"][1]["required"] = True
+    data["days"][0].update(end="18:00", breaks=[["12:00", "13:30"]])
+    (tmp_path / "lunch.json").write_text(json.dumps(data))
+    instance = read_instance(tmp_path / "lunch.json")
+    assert instance.stops[1].required is True
+    assert instance.days[0].breaks == ((12 * 3600, 13 * 3600 + 1800),)
+    write_instance(instance, tmp_path / "copy.json")
+    assert read_instance(tmp_path / "copy.json") == instance
+    data["days"][0]["breaks"] = [["12:00"]]
+    (tmp_path / "bad.json").write_text(json.dumps(data))
+    with pytest.raises(InstanceError, match=r"Expected the breaks of day 1 to be a list of \[start, end\]\."):
+        read_instance(tmp_path / "bad.json")
