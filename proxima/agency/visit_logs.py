@@ -158,11 +158,21 @@ def save_visit_log(
             "recorded_by": by,
         },
     )
-    if not created and (log.anonymous_count, log.anonymous_topics, log.note) != (
+    changed = not created and (log.anonymous_count, log.anonymous_topics, log.note) != (
         anonymous_count,
         anonymous_topics,
         note,
-    ):
+    )
+    existing = {c.household_id: c for c in log.contacts.select_related("interaction")}
+    in_scope = set(Household.objects.visible_to(by).filter(pk__in=existing).values_list("pk", flat=True))
+    wanted = {entry.household.pk for entry, _ in checked}
+    for household_id in sorted(in_scope - wanted):
+        _delete_contact(existing[household_id])
+        changed = True
+    for entry, topics in checked:
+        changed |= _write_contact(log, visit, existing.get(entry.household.pk), entry, topics, by)
+    if changed and not created:
+        # The log names its last author (its history is in the audit trail).
         log.anonymous_count, log.anonymous_topics, log.note, log.recorded_by = (
             anonymous_count,
             anonymous_topics,
@@ -171,14 +181,6 @@ def save_visit_log(
         )
         log.full_clean()
         log.save()
-
-    existing = {c.household_id: c for c in log.contacts.select_related("interaction")}
-    in_scope = set(Household.objects.visible_to(by).filter(pk__in=existing).values_list("pk", flat=True))
-    wanted = {entry.household.pk for entry, _ in checked}
-    for household_id in sorted(in_scope - wanted):
-        _delete_contact(existing[household_id])
-    for entry, topics in checked:
-        _write_contact(log, visit, existing.get(entry.household.pk), entry, topics, by)
     return log
 
 
@@ -191,28 +193,35 @@ def _delete_contact(contact: VisitContact) -> None:
 
 def _write_contact(
     log: VisitLog, visit: Visit, contact: VisitContact | None, entry: ContactEntry, topics: list[str], by
-) -> None:
+) -> bool:
+    """Create or update the contact and its interaction; whether anything was written."""
     fields = _interaction_fields(visit, topics, entry.follow_up)
     interaction = contact.interaction if contact is not None else None
+    changed = False
     if interaction is None:
         interaction = Interaction(
             organisation_id=entry.household.organisation_id, household=entry.household, recorded_by=by, **fields
         )
         interaction.full_clean()
         interaction.save()
+        changed = True
     elif any(getattr(interaction, name) != value for name, value in fields.items()):
         for name, value in fields.items():
             setattr(interaction, name, value)
         interaction.recorded_by = by
         interaction.full_clean()
         interaction.save()
+        changed = True
     if contact is None:
         VisitContact.objects.create(
             log=log, household=entry.household, topics=topics, follow_up=entry.follow_up, interaction=interaction
         )
+        changed = True
     elif (contact.topics, contact.follow_up, contact.interaction_id) != (topics, entry.follow_up, interaction.pk):
         contact.topics, contact.follow_up, contact.interaction = topics, entry.follow_up, interaction
         contact.save()
+        changed = True
+    return changed
 
 
 # Summary of a plan's logs ------------------------------------------------------------------------------------

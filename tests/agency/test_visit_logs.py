@@ -123,6 +123,7 @@ class TestSaveVisitLog:
         )
         assert interactions(tour.a2) == []
         assert list(VisitContact.objects.values_list("household", flat=True)) == [tour.a1.pk]
+        assert VisitLog.objects.get().recorded_by == other  # the log names its last author
 
     def test_recreates_an_interaction_deleted_elsewhere(self, tour):
         """A contact whose interaction was deleted gets a new one on the next save."""
