@@ -1,3 +1,5 @@
 # Each area of the agency app declares its routes' access rules in tests/agency/access_<area>.py (ROUTES, build,
 # and optionally PUBLIC_STATUS / ALLOWED_STATUS); tests/test_access.py merges the modules listed here.
-ACCESS_AREAS = []
+from tests.agency import access_booking, access_public
+
+ACCESS_AREAS = [access_public, access_booking]
