@@ -32,6 +32,7 @@ from proxima.territory.geo import distance_km
 
 SMS_LENGTH = 160  # characters of the GSM 7-bit alphabet in one SMS; any other character halves it (UCS-2: 70)
 SMS_DATES = 3  # dates named in an SMS at most
+SMS_NAME_LENGTH = 40  # names of organisations and stops are cut to this when the SMS would not fit otherwise
 # The GSM 03.38 basic character set: each counts as one of the 160 characters.
 GSM_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿"
@@ -73,12 +74,12 @@ def sms_text(*, organisation: str, stop: str, visits: list[Visit], phone: str, u
     """The SMS announcing the stop's next dates, in one SMS (at most 160 GSM characters).
 
     What matters most is kept when it does not all fit: the first date and the phone number, then more dates,
-    then the booking page.
+    then the booking page; very long names of the organisation or the stop are cut.
     """
     if not visits:
         raise ValueError("Expected at least one visit.")
 
-    def text(count: int, with_phone: bool, with_url: bool, stop_name: str = stop) -> str:
+    def text(names: tuple[str, str], count: int, with_phone: bool, with_url: bool) -> str:
         dates = ", ".join(f"le {_short_date(v)}" for v in visits[:count])
         booking = []
         if with_url:
@@ -86,17 +87,21 @@ def sms_text(*, organisation: str, stop: str, visits: list[Visit], phone: str, u
         if with_phone and phone:
             booking.append(f"au {phone}")
         tail = f" RDV : {' ou '.join(booking)}" if booking else ""
-        return gsm_text(f"{organisation} : le bus de l'agence sera à {stop_name} {dates}.{tail}")
+        return gsm_text(f"{names[0]} : le bus de l'agence sera à {names[1]} {dates}.{tail}")
 
     most = min(SMS_DATES, len(visits))
-    candidates = [text(n, True, True) for n in range(most, 0, -1)]
-    candidates += [text(n, True, False) for n in range(most, 0, -1)]
-    candidates.append(text(1, False, False))
+    candidates = []
+    for names in ((organisation, stop), (_shorten(organisation), _shorten(stop))):
+        candidates += [text(names, n, True, True) for n in range(most, 0, -1)]
+        candidates += [text(names, n, True, False) for n in range(most, 0, -1)]
     for candidate in candidates:
         if len(candidate) <= SMS_LENGTH:
             return candidate
-    # Very long names: shorten the stop's name, then cut.
-    return text(1, False, False, stop_name=stop[:40])[:SMS_LENGTH]
+    return text((_shorten(organisation), _shorten(stop)), 1, False, False)[:SMS_LENGTH]
+
+
+def _shorten(name: str, length: int = SMS_NAME_LENGTH) -> str:
+    return name if len(name) <= length else name[: length - 3].rstrip() + "..."
 
 
 def letter_text(*, organisation: str, stop: Stop, visits: list[Visit], phone: str, url: str, today) -> str:
