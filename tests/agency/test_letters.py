@@ -167,7 +167,8 @@ class TestPlanExport:
     def test_export_is_audited(self, client, staff, world):
         """The export names households: it is in the audit trail with its count and format."""
         client.force_login(staff)
-        client.get(reverse("agency:plan_letters", args=[world["plan"].pk]) + "?format=xlsx").close()
+        response = client.get(reverse("agency:plan_letters", args=[world["plan"].pk]) + "?format=xlsx")
+        b"".join(response.streaming_content)  # read to the end: the test client then closes the file
         event = AuditEvent.objects.get(action=AuditAction.EXPORT)
         assert event.target_type == "households.Household" and event.actor == staff
         assert event.details["count"] == 2 and event.details["format"] == "xlsx"
@@ -175,9 +176,7 @@ class TestPlanExport:
     def test_xlsx(self, client, staff, world):
         client.force_login(staff)
         response = client.get(reverse("agency:plan_letters", args=[world["plan"].pk]) + "?format=xlsx")
-        content = b"".join(response.streaming_content)
-        response.close()
-        sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+        sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
         values = list(sheet.values)
         assert values[0][0] == "référence du bail"
         assert sorted(v[0] for v in values[1:]) == ["BAIL-P", "BAIL-T"]
