@@ -239,6 +239,21 @@ class TestPoster:
         document = pdf.render_document(html)
         assert len(document.pages) == 1
 
+    def test_a_full_poster_fits_one_page(self, rf, landlord, schedule):
+        """With the most dates a poster shows, a long name and three lines of services, it is still one A4 page."""
+        from proxima.agency.views.public import POSTER_DATES, poster_html
+
+        _needs_weasyprint()
+        square = schedule["square"]
+        square.name = "Place de la République, devant la mairie annexe"
+        square.services = "Permanence : loyer, bail, travaux.\nAide aux démarches en ligne.\nRendez-vous individuels."
+        square.save()
+        for week in range(3, POSTER_DATES + 3):
+            published_visit(landlord, days=7 * week, stop=square, plan=schedule["plan"], start=T(14, 0), end=T(16, 30))
+        html = poster_html(rf.get("/"), landlord, square)
+        assert "Et d&#x27;autres dates" in html or "Et d'autres dates" in html
+        assert len(pdf.render_document(html).pages) == 1
+
     def test_without_weasyprint(self, client, landlord, schedule, monkeypatch):
         """Without the PDF libraries, a page says so and points to the stop's page (503), not a crash."""
 

@@ -27,8 +27,9 @@ from proxima.core.pdf import PdfUnavailable
 from proxima.needs.paper import qr_data_uri
 from proxima.territory.models import Commune
 
-# A poster lists this many dates at most, in type large enough to read from a few metres.
-POSTER_DATES = 12
+# A poster lists this many dates at most (six weeks of a weekly stop), in type large enough to read from a
+# few metres, and still fits one A4 page with three lines of services (tests/agency/test_public.py).
+POSTER_DATES = 6
 
 
 @dataclass(frozen=True)
