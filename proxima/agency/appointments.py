@@ -41,7 +41,8 @@ class Slot:
 
     @property
     def label(self) -> str:
-        return f"{french_time(self.starts_at)} – {french_time(self.ends_at)}"
+        """« 9 h 30 »: a slot is chosen by the time it starts."""
+        return french_time(self.starts_at)
 
     @property
     def is_bookable(self) -> bool:

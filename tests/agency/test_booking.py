@@ -55,7 +55,7 @@ class TestVisitSlots:
             ("10:30", True),
             ("11:00", True),
         ]
-        assert slots[0].label == "9 h 30 – 10 h"
+        assert (slots[0].label, slots[1].label) == ("9 h 30", "10 h")
 
     def test_default_length_without_settings(self, landlord):
         """Without agency settings, slots last 20 minutes (the model's default)."""
