@@ -20,6 +20,7 @@ PURE_MODULES = [
     "proxima.agency.planning",
     "proxima.agency.demand",
     "proxima.agency.travel",
+    "proxima.agency.horizon",
 ]
 
 

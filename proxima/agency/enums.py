@@ -37,6 +37,7 @@ class LeftOutReason(models.TextChoices):
     LOWER_VALUE = "lower_value", _("moins de ménages à atteindre que les arrêts retenus")
     FREQUENCY = "frequency", _("fréquence de passage")
     FORCED_OUT = "forced_out", _("écarté par l'équipe")
+    FORCED_UNPLACED = "forced_unplaced", _("imposé, mais les journées ne peuvent pas tous les contenir")
 
 
 class AppointmentStatus(models.TextChoices):

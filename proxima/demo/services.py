@@ -13,6 +13,7 @@ from django.db import transaction
 
 from proxima.accounts.enums import OrganisationKind, PartnerType, Role
 from proxima.accounts.models import Organisation, User
+from proxima.demo.agency import AgencyDemoResult, build_agency_demo, next_tuesday
 from proxima.demo.generate import CommuneInfo, DemoParams, write_demo_files
 from proxima.demo.needs import NeedsDemoResult, build_needs_demo
 from proxima.imports.engine import ImportReport, run_import
@@ -62,6 +63,7 @@ class DemoResult:
     households: ImportReport
     needs: NeedsDemoResult | None
     logins: list[tuple[str, str, str]]  # (email, role label, organisation)
+    agency: AgencyDemoResult | None = None
 
 
 def demo_communes() -> list[CommuneInfo]:
@@ -110,9 +112,20 @@ def ensure_organisations_and_users() -> tuple[Organisation, list]:
 
 
 def build_demo(
-    *, seed: int = 0, dwellings: int = 3000, sites: int | None = None, today: dt.date | None = None, progress=None
+    *,
+    seed: int = 0,
+    dwellings: int = 3000,
+    sites: int | None = None,
+    today: dt.date | None = None,
+    agency: bool = True,
+    agency_time_limit: int = 20,
+    progress=None,
 ) -> DemoResult:
-    """Build or refresh the demo. ``progress(step, done, total)`` reports the imports' progress."""
+    """Build or refresh the demo. ``progress(step, done, total)`` reports the imports' progress.
+
+    The mobile agency's schedule starts on the Tuesday after the real date, so that it is always to come;
+    ``agency=False`` leaves the agency out; ``agency_time_limit`` is its planner's time in seconds.
+    """
     load_reference_data()
     organisation, logins = ensure_organisations_and_users()
     # A fixed day per month keeps the demo identical when it is rebuilt within the month.
@@ -132,7 +145,14 @@ def build_demo(
         today=today,
         progress=step("households"),
     )
-    needs = None
+    needs = agency_result = None
     if stock.applied and households.applied:
         needs = build_needs_demo(organisation, today=today, seed=seed, progress=step("answers"))
-    return DemoResult(organisation, stock, households, needs, logins)
+        if agency:
+            agency_result = build_agency_demo(
+                organisation,
+                start=next_tuesday(dt.date.today()),
+                planner_seed=seed,
+                time_limit=agency_time_limit,
+            )
+    return DemoResult(organisation, stock, households, needs, logins, agency_result)

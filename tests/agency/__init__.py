@@ -1,5 +1,5 @@
 # Each area of the agency app declares its routes' access rules in tests/agency/access_<area>.py (ROUTES, build,
 # and optionally PUBLIC_STATUS / ALLOWED_STATUS); tests/test_access.py merges the modules listed here.
-from tests.agency import access_booking, access_public
+from tests.agency import access_booking, access_plans, access_public, access_stops
 
-ACCESS_AREAS = [access_public, access_booking]
+ACCESS_AREAS = [access_stops, access_plans, access_public, access_booking]

@@ -27,7 +27,7 @@ def _tmp_var_dir(settings, tmp_path):
 
 @pytest.fixture
 def demo():
-    return build_demo(dwellings=300, sites=15, today=TODAY)
+    return build_demo(dwellings=300, sites=15, today=TODAY, agency=False)
 
 
 def counts(report):
@@ -88,7 +88,7 @@ class TestBuildDemo:
         """Building the demo again finds every row unchanged and creates no user."""
         users = User.objects.count()
         dwellings = list(Dwelling.objects.order_by("pk").values())
-        again = build_demo(dwellings=300, sites=15, today=TODAY)
+        again = build_demo(dwellings=300, sites=15, today=TODAY, agency=False)
         assert again.stock.applied and again.households.applied
         for report, first in ((again.stock, demo.stock), (again.households, demo.households)):
             assert set(counts(report)) == set(counts(first))
@@ -128,17 +128,28 @@ class TestCommand:
     def test_no_serve_builds_and_prints_the_logins(self):
         """``proxima demo --no-serve`` builds the demo and prints the logins and their password."""
         out, err = StringIO(), StringIO()
-        call_command("demo", "--no-serve", "--dwellings", "200", stdout=out, stderr=err)
+        call_command("demo", "--no-serve", "--dwellings", "200", "--agency-time-limit", "1", stdout=out, stderr=err)
         output = out.getvalue()
         for email in User.objects.filter(organisation__is_demo=True).values_list("email", flat=True):
             assert email in output
         assert "admin@demo.proxima.invalid" in output
         assert "proxima-demo-2026" in output
         assert "import terminé" in output
+        assert "Agence mobile, « Tournée calculée sur 4 semaines (démo) »" in output
+        assert "(publiée)" in output
         assert Organisation.objects.get(slug=DEMO_SLUG).is_demo
 
     def test_dwellings_option_sets_the_size(self):
         """``--dwellings 200`` builds a demo of about 200 dwellings."""
-        call_command("demo", "--no-serve", "--dwellings", "200", stdout=StringIO(), stderr=StringIO())
+        call_command(
+            "demo",
+            "--no-serve",
+            "--dwellings",
+            "200",
+            "--agency-time-limit",
+            "1",
+            stdout=StringIO(),
+            stderr=StringIO(),
+        )
         dwellings = Dwelling.objects.filter(organisation__slug=DEMO_SLUG).count()
         assert 190 <= dwellings <= 210

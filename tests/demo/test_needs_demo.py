@@ -22,7 +22,7 @@ def _tmp_var_dir(settings, tmp_path):
 
 @pytest.fixture
 def demo():
-    return build_demo(dwellings=400, sites=12, today=TODAY)
+    return build_demo(dwellings=400, sites=12, today=TODAY, agency=False)
 
 
 class TestNeedsDemo:

@@ -40,7 +40,7 @@ def test_demo_import_leaves_every_summary_right(settings, tmp_path):
     from proxima.demo.services import build_demo
 
     settings.VAR_DIR = tmp_path / "var"
-    build_demo(dwellings=150, sites=5, today=dt.date(2026, 11, 1))
+    build_demo(dwellings=150, sites=5, today=dt.date(2026, 11, 1), agency=False)
     households = Household.objects.annotate(n=Count("persons"))
     assert households.exists()
     assert all(h.size == h.n for h in households)

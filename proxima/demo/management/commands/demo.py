@@ -20,8 +20,14 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--dwellings", type=int, default=3000)
         parser.add_argument("--addrport", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--agency-time-limit",
+            type=int,
+            default=20,
+            help="temps de calcul de la tournée de l'agence mobile, en secondes (20 par défaut)",
+        )
 
-    def handle(self, *args, no_serve, seed, dwellings, addrport, **options):
+    def handle(self, *args, no_serve, seed, dwellings, addrport, agency_time_limit, **options):
         call_command("migrate", verbosity=0, interactive=False)
         bars = {}
 
@@ -34,7 +40,7 @@ class Command(BaseCommand):
             bar.refresh()
 
         with audit.acting_as(None, "commande : proxima demo"):
-            result = build_demo(seed=seed, dwellings=dwellings, progress=progress)
+            result = build_demo(seed=seed, dwellings=dwellings, agency_time_limit=agency_time_limit, progress=progress)
         for bar in bars.values():
             bar.close()
         for report in (result.stock, result.households):
@@ -51,6 +57,14 @@ class Command(BaseCommand):
                 f"Enquête « {survey.title} » : {survey.responses.count()} réponses "
                 f"(web, papier, téléphone, visite, tablette), {survey.invitations.count()} codes de courrier."
             )
+        if result.agency:
+            for plan in (result.agency.manual, result.agency.planned):
+                reached = len(plan.result.get("reached_household_ids", []))
+                self.stdout.write(
+                    f"Agence mobile, « {plan.name} » : {reached} ménages atteints, "
+                    f"couverture pondérée {plan.result.get('total_coverage', 0):.0f}"
+                    + (" (publiée)" if plan.published_at else "")
+                )
         self.stdout.write("")
         self.stdout.write(f"Bailleur de démonstration : {result.organisation.name} (données synthétiques)")
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
