@@ -32,8 +32,11 @@ ROUTES = {
 
 
 def build(world):
-    """A published visit next week at a stop at the world's site."""
-    organisation = world["site"].organisation
+    """A published visit next week at a square by the world's site (access_stops makes the site itself a stop)."""
+    site = world["site"]
+    organisation = site.organisation
     agency_settings(organisation)
-    stop = StopFactory(organisation=organisation, at_site=True, site=world["site"])
+    stop = StopFactory(
+        organisation=organisation, name="Place du Marché", latitude=site.latitude, longitude=site.longitude
+    )
     return {"public_visit": published_visit(organisation, stop=stop)}
