@@ -189,6 +189,17 @@ class TestPlanExport:
         found = rows(client.get(reverse("agency:plan_letters", args=[world["plan"].pk])))
         assert "BAIL-F" not in {r["référence du bail"] for r in found}
 
+    def test_withdrawn_stop_is_not_announced(self, client, staff, world):
+        """An inactive stop is off the public schedule: its households are not told to come."""
+        world["stop2"].is_active = False
+        world["stop2"].save()
+        client.force_login(staff)
+        found = rows(client.get(reverse("agency:plan_letters", args=[world["plan"].pk])))
+        assert {(r["référence du bail"], r["arrêt"]) for r in found} == {
+            ("BAIL-T", "Place des Tilleuls"),
+            ("BAIL-P", "Place des Tilleuls"),
+        }
+
     def test_field_agent_exports_their_sites_only(self, client, landlord, world):
         """A field agent's file holds the households of the sites entrusted to them."""
         agent = UserFactory(organisation=landlord, role=Role.FIELD_AGENT)

@@ -191,8 +191,9 @@ def letter_rows(request, plan: TourPlan, stops: list[Stop], *, today: dt.date) -
     organisation = plan.organisation
     agency = public_schedule.agency_settings(organisation)
     visits = {}
+    # As on the public schedule: a withdrawn stop (inactive) is not announced.
     for visit in (
-        Visit.objects.filter(day__plan=plan, stop__in=stops, day__date__gte=today)
+        Visit.objects.filter(day__plan=plan, stop__in=stops, stop__is_active=True, day__date__gte=today)
         .select_related("day", "stop")
         .order_by("day__date", "start")
     ):
