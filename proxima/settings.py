@@ -219,3 +219,11 @@ PROXIMA_SPEED_KMH = float(os.environ.get("PROXIMA_SPEED_KMH", "50"))
 
 # Pagination of every list page and API list.
 PROXIMA_PAGE_SIZE = 50
+
+# Map tiles (the only thing maps fetch from outside): OpenStreetMap's by default; a landlord may run its own
+# tile server or use IGN's Géoplateforme. The attribution is HTML, shown in the corner of every map.
+PROXIMA_TILE_URL = os.environ.get("PROXIMA_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+PROXIMA_TILE_ATTRIBUTION = os.environ.get(
+    "PROXIMA_TILE_ATTRIBUTION",
+    '&copy; <a href="https://www.openstreetmap.org/copyright">contributeurs OpenStreetMap</a>',
+)

@@ -1,3 +1,5 @@
+from django.conf import settings
+
 from proxima.accounts import perms
 
 
@@ -5,11 +7,12 @@ def organisation(request):
     """The user's organisation, whether its data is synthetic, and what the menu may show."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"organisation": None, "is_demo_data": False, "can": {}}
+        return {"organisation": None, "is_demo_data": False, "can": {}, "map_tiles": _map_tiles()}
     org = user.organisation
     return {
         "organisation": org,
         "is_demo_data": org.is_demo,
+        "map_tiles": _map_tiles(),
         "can": {
             "view_stock": perms.can_view_stock(user, org),
             "view_households": perms.can_view_households(user, org),
@@ -27,3 +30,8 @@ def organisation(request):
             "log_visits": perms.can_log_visits(user, org),
         },
     }
+
+
+def _map_tiles() -> dict:
+    """The tile server every map uses (PROXIMA_TILE_URL), and its attribution."""
+    return {"url": settings.PROXIMA_TILE_URL, "attribution": settings.PROXIMA_TILE_ATTRIBUTION}

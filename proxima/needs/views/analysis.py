@@ -31,8 +31,6 @@ from proxima.needs.enums import Need
 from proxima.needs.models import Answer, Question, Response, Survey
 
 # The tile server of the maps; a landlord may run its own (or an IGN Géoplateforme URL).
-DEFAULT_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
-DEFAULT_TILE_ATTRIBUTION = '&copy; <a href="https://www.openstreetmap.org/copyright">contributeurs OpenStreetMap</a>'
 CHART_MAX_ROWS = 25
 # Colours of the map's circles by raked share (ColorBrewer "Reds", readable by colour-blind people):
 # (upper bound, legend, colour).
@@ -244,8 +242,8 @@ def survey_analysis(request, pk):
         else None,
         "map_points": _map_points(data, needs_analysis, need) if need else [],
         "map_legend": [(label, color) for _, label, color in MAP_BINS],
-        "tile_url": getattr(settings, "PROXIMA_MAP_TILE_URL", DEFAULT_TILE_URL),
-        "tile_attribution": getattr(settings, "PROXIMA_MAP_TILE_ATTRIBUTION", DEFAULT_TILE_ATTRIBUTION),
+        "tile_url": settings.PROXIMA_TILE_URL,
+        "tile_attribution": settings.PROXIMA_TILE_ATTRIBUTION,
         "can_view_answers": perms.can_view_answers(request.user, request.user.organisation),
         **_provenance(request, survey, data, needs_analysis),
     }

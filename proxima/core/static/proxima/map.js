@@ -147,7 +147,11 @@
 
     L.control.zoom({ zoomInTitle: "Zoom avant", zoomOutTitle: "Zoom arrière" }).addTo(map);
     map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
-    L.tileLayer(TILE_URL, { maxZoom: 19, attribution: ATTRIBUTION }).addTo(map);
+    /* Le serveur de tuiles vient des réglages (PROXIMA_TILE_URL), transmis par la page. */
+    L.tileLayer(el.getAttribute("data-tile-url") || TILE_URL, {
+      maxZoom: 19,
+      attribution: el.getAttribute("data-tile-attribution") || ATTRIBUTION,
+    }).addTo(map);
 
     var latLngs = points.map(function (point) { return [Number(point.lat), Number(point.lon)]; });
     /* La vue doit exister avant l'ajout des marqueurs pour que leurs éléments SVG soient créés. */

@@ -1,0 +1,373 @@
+"""booking views: residents book and cancel a slot at the bus; staff list, book and cancel for them.
+
+Residents (no login, no JavaScript): a form per visit — a time, a name, an optional phone, a topic, nothing
+that identifies their household — then a confirmation page with the code that lets them cancel. The cancel
+page asks for that code: it shows only the booking the code belongs to, without the name or phone given, and
+wrong codes are counted as on the survey code page (``needs.views.respond``) so codes cannot be guessed.
+
+Staff (``can_manage_appointments``): the upcoming days of the published plans, the appointments of a day or
+of a visit with the names (each such list is audited), booking for a resident on the phone or at the bus —
+optionally linked to a household of the sites they see — and cancelling.
+"""
+
+import datetime as dt
+
+from axes.helpers import get_client_ip_address
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from proxima.accounts import audit, perms
+from proxima.accounts.enums import AuditAction
+from proxima.agency import appointments, public_schedule
+from proxima.agency.enums import AppointmentStatus
+from proxima.agency.forms_booking import AppointmentCodeForm, BookingForm, StaffBookingForm
+from proxima.agency.models import Appointment, TourPlan
+from proxima.agency.public_schedule import french_date, french_hours, french_time, visit_when
+from proxima.core.decorators import require
+from proxima.households.models import Household
+
+SESSION_KEY = "agency-booked"  # the appointments booked in this session: the confirmation page shows only these
+# Codes have 31^6 possible values per organisation: these limits make guessing one hopeless while letting a
+# resident mistype a few times; several residents may share an address (a town hall's computer).
+CODE_ATTEMPTS_PER_SESSION = 5
+CODE_ATTEMPTS_PER_ADDRESS = 30
+# Online bookings: enough for a family or a neighbour's help, not enough to fill a day's slots in a script.
+BOOKINGS_PER_SESSION = 4
+BOOKINGS_PER_ADDRESS = 20
+WINDOW = 15 * 60  # seconds
+
+UNKNOWN_CODE = "Ce code ne correspond à aucun rendez-vous. Vérifiez les lettres et les chiffres."
+TOO_MANY_CODES = (
+    "Trop d'essais de code. Patientez un quart d'heure avant de réessayer, ou appelez l'agence : "
+    "elle peut annuler votre rendez-vous par téléphone."
+)
+TOO_MANY_BOOKINGS = (
+    "Vous avez déjà pris plusieurs rendez-vous. Pour en prendre d'autres, patientez un quart d'heure "
+    "ou appelez l'agence."
+)
+
+
+def _limit_keys(request, kind: str, per_session: int, per_address: int) -> list[tuple[str, int]]:
+    if not request.session.session_key:
+        request.session.save()
+    return [
+        (f"agency-{kind}:session:{request.session.session_key}", per_session),
+        # As the login lockout sees the client's address (see needs.views.respond for a reverse proxy).
+        (f"agency-{kind}:address:{get_client_ip_address(request) or ''}", per_address),
+    ]
+
+
+def _is_limited(keys) -> bool:
+    return any((cache.get(key) or 0) >= limit for key, limit in keys)
+
+
+def _count(keys) -> None:
+    for key, _ in keys:
+        cache.add(key, 0, WINDOW)
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, WINDOW)
+
+
+def _code_keys(request):
+    return _limit_keys(request, "code", CODE_ATTEMPTS_PER_SESSION, CODE_ATTEMPTS_PER_ADDRESS)
+
+
+def _booking_keys(request):
+    return _limit_keys(request, "booking", BOOKINGS_PER_SESSION, BOOKINGS_PER_ADDRESS)
+
+
+def _public_context(organisation) -> dict:
+    return {"organisation": organisation, "phone": public_schedule.agency_settings(organisation).contact_phone}
+
+
+@never_cache
+def book(request, org, visit_pk):
+    """The resident's booking form for one visit of the bus."""
+    organisation = public_schedule.public_organisation(org)
+    visit = get_object_or_404(
+        appointments.bookable_visits()
+        .for_organisation(organisation)
+        .filter(day__date__gte=timezone.localdate())
+        .select_related("day__plan__organisation", "stop__commune"),
+        pk=visit_pk,
+    )
+    slots = appointments.visit_slots(visit)
+    form = BookingForm(request.POST or None, slots=slots)
+    status = 200
+    if request.method == "POST":
+        keys = _booking_keys(request)
+        if _is_limited(keys):
+            form.add_error(None, TOO_MANY_BOOKINGS)
+            status = 429
+        elif form.is_valid():
+            try:
+                appointment = appointments.book_appointment(
+                    visit=visit,
+                    starts_at=form.cleaned_data["slot"],
+                    name=form.cleaned_data["name"],
+                    phone=form.cleaned_data["phone"],
+                    topic=form.cleaned_data["topic"],
+                )
+            except ValidationError as error:
+                form.add_error("slot", error)
+                slots = appointments.visit_slots(visit)
+                form.fields["slot"].choices = [(s.value, s.label) for s in slots if s.is_bookable]
+                status = 409
+            else:
+                _count(keys)
+                request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, [])[-9:], appointment.pk]
+                return redirect("agency_public:booked", org=organisation.slug)
+        else:
+            status = 422
+    return render(
+        request,
+        "agency/booking/book.html",
+        {
+            **_public_context(organisation),
+            "visit": visit,
+            "when": visit_when(visit),
+            "form": form,
+            "has_free_slot": any(s.is_bookable for s in slots),
+        },
+        status=status,
+    )
+
+
+@never_cache
+def booked(request, org):
+    """The confirmation of the booking just made in this session: date, time, place and the code to cancel."""
+    organisation = public_schedule.public_organisation(org)
+    ids = request.session.get(SESSION_KEY, [])
+    appointment = (
+        Appointment.objects.for_organisation(organisation)
+        .select_related("visit__day", "visit__stop__commune")
+        .filter(pk__in=ids[-1:])
+        .first()
+    )
+    if appointment is None:
+        return redirect("agency_public:index", org=organisation.slug)
+    return render(
+        request,
+        "agency/booking/booked.html",
+        {**_public_context(organisation), **_appointment_context(appointment), "appointment": appointment},
+    )
+
+
+def _appointment_context(appointment: Appointment) -> dict:
+    visit = appointment.visit
+    return {
+        "day": french_date(visit.day.date),
+        "time": french_time(appointment.starts_at),
+        "hours": french_hours(appointment.starts_at, appointment.ends_at),
+        "stop": visit.stop,
+        "is_cancelled": appointment.status == AppointmentStatus.CANCELLED,
+    }
+
+
+@never_cache
+def cancel(request, org):
+    """Cancel a booking with its code: the code shows that booking (not the name or phone given), then cancels."""
+    organisation = public_schedule.public_organisation(org)
+    form = AppointmentCodeForm(request.POST or None, initial={"code": request.GET.get("code", "")[:20]})
+    context = {**_public_context(organisation), "form": form}
+    status = 200
+    if request.method == "POST":
+        keys = _code_keys(request)
+        if _is_limited(keys):
+            form.add_error(None, TOO_MANY_CODES)
+            status = 429
+        elif form.is_valid():
+            appointment = appointments.find_by_code(organisation, form.cleaned_data["code"])
+            if appointment is None:
+                _count(keys)
+                form.add_error("code", UNKNOWN_CODE)
+                status = 422
+            else:
+                context.update(_appointment_context(appointment), appointment=appointment)
+                if request.POST.get("confirm"):
+                    try:
+                        appointment = appointments.cancel_appointment(appointment=appointment)
+                    except ValidationError as error:
+                        context["problem"] = " ".join(error.messages)
+                    else:
+                        context.update(_appointment_context(appointment), just_cancelled=True)
+                return render(request, "agency/booking/manage.html", context)
+        else:
+            status = 422
+    return render(request, "agency/booking/cancel.html", context, status=status)
+
+
+public_urlpatterns = [
+    path("<slug:org>/passage/<int:visit_pk>/rendez-vous/", book, name="book"),
+    path("<slug:org>/rendez-vous/confirmation/", booked, name="booked"),
+    path("<slug:org>/rendez-vous/annuler/", cancel, name="cancel"),
+]
+
+
+# Staff pages.
+
+
+def _staff_visits(request):
+    """The visits of the user's organisation's published plans, whose appointments staff manage."""
+    return (
+        appointments.bookable_visits()
+        .for_organisation(request.user.organisation)
+        .select_related("day__plan__organisation", "stop__commune")
+    )
+
+
+def _audit_names(request, appointment_list, what: str) -> None:
+    """Appointments name residents: log that they were shown, and which linked households (RGPD, art. 30)."""
+    if not appointment_list:
+        return
+    audit.record(
+        action=AuditAction.LIST,
+        organisation_id=request.user.organisation_id,
+        target_type="agency.Appointment",
+        target_repr=what,
+        details={"ids": [a.pk for a in appointment_list]},
+    )
+    households = [a.household_id for a in appointment_list if a.household_id]
+    if households:
+        audit.record_household_list(request, ids=households, what=what)
+
+
+@require(perms.can_manage_appointments)
+def appointment_days(request):
+    """The coming days of the published plans: each visit with its booked and free slots, and the letters."""
+    today = timezone.localdate()
+    visits = list(
+        _staff_visits(request)
+        .filter(day__date__gte=today)
+        .annotate(booked=Count("appointments", filter=Q(appointments__status=AppointmentStatus.BOOKED)))
+        .order_by("day__date", "start", "pk")
+    )
+    slot_minutes = public_schedule.agency_settings(request.user.organisation).slot_minutes
+    days = {}
+    for visit in visits:
+        slots = len(appointments.slot_times(visit.start, visit.end, slot_minutes))
+        days.setdefault(visit.day.date, []).append(
+            {"visit": visit, "hours": french_hours(visit.start, visit.end), "slots": slots, "booked": visit.booked}
+        )
+    plans = TourPlan.objects.for_organisation(request.user.organisation).published().order_by("-start_date", "-pk")
+    return render(
+        request,
+        "agency/booking/days.html",
+        {
+            "days": [{"date": date, "label": french_date(date), "visits": entries} for date, entries in days.items()],
+            "plans": plans,
+        },
+    )
+
+
+@require(perms.can_manage_appointments)
+def appointments_day(request, day):
+    """Every appointment of one day, by visit and time: the list to welcome residents at the bus."""
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        raise Http404 from None
+    booked = list(
+        Appointment.objects.for_organisation(request.user.organisation)
+        .booked()
+        .filter(visit__in=_staff_visits(request), visit__day__date=date)
+        .select_related("visit__stop", "household")
+        .order_by("visit__start", "visit__pk", "starts_at")
+    )
+    _audit_names(request, booked, f"rendez-vous du {date:%d/%m/%Y}")
+    visible = _visible_households(request, booked)
+    rows = [
+        {"appointment": a, "time": french_time(a.starts_at), "household_visible": a.household_id in visible}
+        for a in booked
+    ]
+    return render(request, "agency/booking/day.html", {"date": date, "label": french_date(date), "rows": rows})
+
+
+def _visible_households(request, appointment_list) -> set[int]:
+    """Linked households the user may open (a field agent: those of their sites only)."""
+    ids = {a.household_id for a in appointment_list if a.household_id}
+    if not ids:
+        return set()
+    return set(Household.objects.visible_to(request.user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+@require(perms.can_manage_appointments)
+def visit_appointments(request, pk):
+    """One visit's slots with who booked them, and the form to book for a resident."""
+    visit = get_object_or_404(_staff_visits(request), pk=pk)
+    households = Household.objects.visible_to(request.user)
+    slots = appointments.visit_slots(visit)
+    form = StaffBookingForm(request.POST or None, slots=slots, households=households, auto_id="rdv_%s")
+    if request.method == "POST" and form.is_valid():
+        try:
+            appointment = appointments.book_appointment(
+                visit=visit,
+                starts_at=form.cleaned_data["slot"],
+                name=form.cleaned_data["name"],
+                phone=form.cleaned_data["phone"],
+                topic=form.cleaned_data["topic"],
+                household=form.cleaned_data["household_reference"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error("slot", error)
+        else:
+            messages.success(
+                request,
+                f"Rendez-vous réservé à {french_time(appointment.starts_at)} pour {appointment.name}. "
+                f"Code à lui donner : {appointment.code}.",
+            )
+            return redirect("agency:visit_appointments", pk=visit.pk)
+    listed = list(visit.appointments.select_related("household", "booked_by").order_by("starts_at", "created_at"))
+    _audit_names(request, listed, f"rendez-vous du passage {visit}")
+    visible = _visible_households(request, listed)
+    return render(
+        request,
+        "agency/booking/visit.html",
+        {
+            "visit": visit,
+            "when": visit_when(visit),
+            "appointments": [
+                {"appointment": a, "time": french_time(a.starts_at), "household_visible": a.household_id in visible}
+                for a in listed
+            ],
+            "form": form,
+            "public_url": request.build_absolute_uri(
+                reverse("agency_public:book", args=[visit.day.plan.organisation.slug, visit.pk])
+            ),
+        },
+    )
+
+
+@require(perms.can_manage_appointments)
+@require_POST
+def appointment_cancel(request, pk):
+    appointment = get_object_or_404(
+        Appointment.objects.for_organisation(request.user.organisation).filter(visit__in=_staff_visits(request)),
+        pk=pk,
+    )
+    try:
+        appointment = appointments.cancel_appointment(appointment=appointment)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Rendez-vous de {appointment.name} à {french_time(appointment.starts_at)} annulé.")
+    return redirect("agency:visit_appointments", pk=appointment.visit_id)
+
+
+urlpatterns = [
+    path("rendez-vous/", appointment_days, name="appointment_days"),
+    path("rendez-vous/jour/<str:day>/", appointments_day, name="appointments_day"),
+    path("rendez-vous/passage/<int:pk>/", visit_appointments, name="visit_appointments"),
+    path("rendez-vous/<int:pk>/annuler/", appointment_cancel, name="appointment_cancel"),
+]

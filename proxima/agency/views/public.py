@@ -1,0 +1,260 @@
+"""public views: the bus's schedule for residents, its calendar feeds and the poster of each stop. No login.
+
+Everything shown comes from the organisation's published plans (``public_schedule``): a stop or a commune
+that is in no published plan has no page (404), and only the visits from today on are listed. The pages need
+no JavaScript and print cleanly; the calendar feeds let a resident or a town hall follow the schedule in
+their own calendar; the poster is stuck on the walls of the site, so it is public too.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from itertools import groupby
+
+import icalendar
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from proxima.agency import public_schedule
+from proxima.agency.models import Stop
+from proxima.agency.public_schedule import french_date, french_hours, visit_starts_at, visit_when
+from proxima.core import pdf
+from proxima.core.pdf import PdfUnavailable
+from proxima.needs.paper import qr_data_uri
+from proxima.territory.models import Commune
+
+# A poster lists this many dates at most (six weeks of a weekly stop), in type large enough to read from a
+# few metres, and still fits one A4 page with three lines of services (tests/agency/test_public.py).
+POSTER_DATES = 6
+
+
+@dataclass(frozen=True)
+class PublicVisit:
+    """A visit as residents read it."""
+
+    pk: int
+    date: dt.date
+    when: str  # « mardi 8 décembre, de 9 h 30 à 11 h 30 »
+    day: str  # « mardi 8 décembre »
+    hours: str  # « de 9 h 30 à 11 h 30 »
+    stop_pk: int
+
+
+def _public(visits, today) -> list[PublicVisit]:
+    return [
+        PublicVisit(
+            pk=v.pk,
+            date=v.day.date,
+            when=visit_when(v, today=today),
+            day=french_date(v.day.date, today=today),
+            hours=french_hours(v.start, v.end),
+            stop_pk=v.stop_id,
+        )
+        for v in visits
+    ]
+
+
+def _stop(organisation, pk) -> Stop:
+    return get_object_or_404(public_schedule.published_stops(organisation), pk=pk)
+
+
+def _commune(organisation, code) -> Commune:
+    """The commune, when one of the organisation's published stops is in it."""
+    place = get_object_or_404(Commune, pk=code)
+    if not public_schedule.published_stops(organisation).filter(commune=place).exists():
+        raise Http404
+    return place
+
+
+def _stops_with_visits(organisation, stops, today):
+    """Each stop with its upcoming visits, in name order."""
+    visits = _public(public_schedule.upcoming_visits(organisation, today=today).filter(stop__in=stops), today)
+    by_stop = {}
+    for visit in visits:
+        by_stop.setdefault(visit.stop_pk, []).append(visit)
+    return [{"stop": stop, "visits": by_stop.get(stop.pk, [])} for stop in stops]
+
+
+def _base_context(request, organisation):
+    agency = public_schedule.agency_settings(organisation)
+    return {"organisation": organisation, "phone": agency.contact_phone}
+
+
+def index(request, org):
+    """The communes the bus serves, each with its stops and the next date."""
+    organisation = public_schedule.public_organisation(org)
+    today = timezone.localdate()
+    stops = list(public_schedule.published_stops(organisation).order_by("commune__name", "name", "pk"))
+    next_visits = {}
+    for visit in public_schedule.upcoming_visits(organisation, today=today):
+        next_visits.setdefault(visit.stop_id, visit)
+    communes = []
+    for commune, group in groupby(stops, key=lambda s: s.commune):
+        entries = [
+            {"stop": s, "next": _public([next_visits[s.pk]], today)[0] if s.pk in next_visits else None} for s in group
+        ]
+        communes.append({"commune": commune, "stops": entries})
+    return render(
+        request,
+        "agency/public/index.html",
+        {**_base_context(request, organisation), "communes": communes, "has_upcoming": bool(next_visits)},
+    )
+
+
+def commune(request, org, code):
+    """The stops of one commune and their next dates."""
+    organisation = public_schedule.public_organisation(org)
+    place = _commune(organisation, code)
+    today = timezone.localdate()
+    stops = list(public_schedule.published_stops(organisation).filter(commune=place))
+    return render(
+        request,
+        "agency/public/commune.html",
+        {
+            **_base_context(request, organisation),
+            "commune": place,
+            "stops": _stops_with_visits(organisation, stops, today),
+        },
+    )
+
+
+def stop(request, org, pk):
+    """One stop: where it is, what can be done there, its next dates and hours, how to book."""
+    organisation = public_schedule.public_organisation(org)
+    place = _stop(organisation, pk)
+    today = timezone.localdate()
+    visits = _public(public_schedule.upcoming_visits(organisation, today=today).filter(stop=place), today)
+    return render(
+        request,
+        "agency/public/stop.html",
+        {**_base_context(request, organisation), "stop": place, "visits": visits},
+    )
+
+
+def _calendar_response(request, organisation, visits, *, name: str, filename: str) -> HttpResponse:
+    """An iCalendar file of ``visits``: one event per visit, with a UID that stays the same on every download."""
+    agency = public_schedule.agency_settings(organisation)
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Proxima//Agence mobile//FR")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", settings.TIME_ZONE)
+    dates = []
+    for visit in visits:
+        place = visit.stop
+        page = request.build_absolute_uri(reverse("agency_public:stop", args=[organisation.slug, place.pk]))
+        description = [f"Le bus de l'agence mobile de {organisation.name} : {place.name}."]
+        if place.services:
+            description.append(f"Ce que vous pouvez y faire : {place.services}")
+        description.append(f"Prendre rendez-vous : {page}")
+        if agency.contact_phone:
+            description.append(f"Téléphone : {agency.contact_phone}")
+        event = icalendar.Event()
+        event.add("uid", f"passage-{visit.pk}.{organisation.slug}@proxima")
+        event.add("dtstamp", visit.day.plan.published_at)
+        event.add("dtstart", visit_starts_at(visit))
+        event.add("dtend", visit_starts_at(visit, visit.end))
+        event.add("summary", f"Agence mobile · {place.name}")
+        event.add("location", ", ".join(filter(None, [place.name, place.address, place.commune.name])))
+        event.add("geo", (place.latitude, place.longitude))
+        event.add("description", "\n".join(description))
+        event.add("url", page)
+        calendar.add_component(event)
+        dates.append(visit.day.date)
+    if dates:
+        calendar.add_missing_timezones(
+            first_date=min(dates) - dt.timedelta(days=366), last_date=max(dates) + dt.timedelta(days=366)
+        )
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}.ics"'
+    return response
+
+
+def calendar(request, org):
+    organisation = public_schedule.public_organisation(org)
+    return _calendar_response(
+        request,
+        organisation,
+        public_schedule.upcoming_visits(organisation),
+        name=f"Agence mobile · {organisation.name}",
+        filename=f"agence-mobile-{organisation.slug}",
+    )
+
+
+def commune_calendar(request, org, code):
+    organisation = public_schedule.public_organisation(org)
+    place = _commune(organisation, code)
+    return _calendar_response(
+        request,
+        organisation,
+        public_schedule.upcoming_visits(organisation).filter(stop__commune=place),
+        name=f"Agence mobile · {place.name}",
+        filename=f"agence-mobile-{slugify(place.name)}",
+    )
+
+
+def stop_calendar(request, org, pk):
+    organisation = public_schedule.public_organisation(org)
+    place = _stop(organisation, pk)
+    return _calendar_response(
+        request,
+        organisation,
+        public_schedule.upcoming_visits(organisation).filter(stop=place),
+        name=f"Agence mobile · {place.name}",
+        filename=f"agence-mobile-{slugify(place.name)}",
+    )
+
+
+def poster_html(request, organisation, place: Stop) -> str:
+    """The poster of a stop as HTML for WeasyPrint: large dates and hours, services, how to book, a QR code."""
+    today = timezone.localdate()
+    visits = _public(public_schedule.upcoming_visits(organisation, today=today).filter(stop=place), today)
+    page = request.build_absolute_uri(reverse("agency_public:stop", args=[organisation.slug, place.pk]))
+    return render_to_string(
+        "agency/poster.html",
+        {
+            "organisation": organisation,
+            "stop": place,
+            "visits": visits[:POSTER_DATES],
+            "more_dates": len(visits) > POSTER_DATES,
+            "page": page,
+            "qr": qr_data_uri(page),
+            "phone": public_schedule.agency_settings(organisation).contact_phone,
+            "today": today,
+        },
+    )
+
+
+def poster(request, org, pk):
+    """The stop's poster in PDF (A4), to print and stick on the site's walls."""
+    organisation = public_schedule.public_organisation(org)
+    place = _stop(organisation, pk)
+    try:
+        content = pdf.render_document(poster_html(request, organisation, place)).write_pdf()
+    except PdfUnavailable as error:
+        return render(
+            request,
+            "agency/public/poster_unavailable.html",
+            {**_base_context(request, organisation), "stop": place, "detail": str(error)},
+            status=503,
+        )
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="affiche-{slugify(place.name)}.pdf"'
+    return response
+
+
+urlpatterns = [
+    path("<slug:org>/", index, name="index"),
+    path("<slug:org>/agenda.ics", calendar, name="calendar"),
+    path("<slug:org>/commune/<str:code>/", commune, name="commune"),
+    path("<slug:org>/commune/<str:code>/agenda.ics", commune_calendar, name="commune_calendar"),
+    path("<slug:org>/arret/<int:pk>/", stop, name="stop"),
+    path("<slug:org>/arret/<int:pk>/agenda.ics", stop_calendar, name="stop_calendar"),
+    path("<slug:org>/arret/<int:pk>/affiche.pdf", poster, name="poster"),
+]
