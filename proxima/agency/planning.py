@@ -34,7 +34,8 @@ taken, :data:`PRUNE_FACTOR` times as many as the plan serves. PyVRP restarts fro
 when it stalls (:data:`NO_IMPROVEMENT_ITERATIONS`) with time left.
 
 A second search on a free core: where the machine has two usable cores and one is free (:func:`_can_fork`: load
-average, ``fork``, no other thread in this process), a forked process runs VROOM at its deepest level on every stop
+average, ``forkserver`` available), another process (forked from a clean ``forkserver``, never from this one: its
+native threads could deadlock the child) runs VROOM at its deepest level on every stop
 for the whole time limit (as VROOM alone, one thread), then, if time is left, PyVRP (seed + 1, among a longer
 shortlist: :data:`CHILD_PRUNE_FACTOR`) from that plan. The best plan of both processes is kept; the child has
 :data:`CHILD_GRACE` seconds after the deadline to hand its plans back, else it is stopped and ignored.
@@ -557,11 +558,8 @@ def plan_tours(
             best, engine = _keep_better(problem, best, engine, routes, "initial")
         deadline = started + params.time_limit
         if tuple(sorted(engines)) == ("pyvrp", "vroom") and _can_fork():
-            # A free core: VROOM at its deepest level then PyVRP (seed + 1) in a forked process, the search in turn
+            # A free core: VROOM at its deepest level then PyVRP (seed + 1) in another process, the search in turn
             # here; the better plan of the two is kept.
-            import pyvrp  # noqa: F401  (imported once, before the fork)
-            import vroom  # noqa: F401
-
             child = _start_child(problem, candidates, deadline, params.seed + 1, best if engine else None)
             best, engine = _search_in_turn(problem, candidates, engines, params, deadline, best, engine, stats)
             for name, routes in _join_child(child, deadline).items():
@@ -716,11 +714,11 @@ def _running_elsewhere() -> float:
 
 
 def _can_fork() -> bool:
-    """Whether a second search may run in a forked process: two usable cores, one of them free (at most
-    ``cores - 2 +`` :data:`FORK_MAX_LOAD` other processes running, :func:`_running_elsewhere`), ``fork`` available,
-    and no other thread in this process (forking a multi-threaded process may deadlock the child)."""
+    """Whether a second search may run in another process: two usable cores, one of them free (at most
+    ``cores - 2 +`` :data:`FORK_MAX_LOAD` other processes running, :func:`_running_elsewhere`), and the
+    ``forkserver`` start method available. The child is forked from a fresh single-threaded server process, never
+    from this one: a child forked from a process whose native threads (VROOM's, BLAS's) hold a lock deadlocks."""
     import multiprocessing
-    import threading
 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     busy = _running_elsewhere()
@@ -728,8 +726,7 @@ def _can_fork() -> bool:
         PARALLEL
         and cores >= 2
         and busy <= cores - 2 + FORK_MAX_LOAD  # else two searches would share one core and both end lower
-        and "fork" in multiprocessing.get_all_start_methods()
-        and threading.active_count() == 1
+        and "forkserver" in multiprocessing.get_all_start_methods()
     )
 
 
@@ -759,7 +756,9 @@ def _child_search(connection, problem, candidates, deadline, seed, initial) -> N
 def _start_child(problem, candidates, deadline, seed, initial):
     import multiprocessing
 
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("forkserver")
+    # The server imports the engines once; each search it forks then starts at once.
+    context.set_forkserver_preload(["proxima.agency.planning", "vroom", "pyvrp"])
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(target=_child_search, args=(sender, problem, candidates, deadline, seed, initial))
     process.daemon = True
@@ -780,8 +779,8 @@ def _join_child(child, deadline) -> dict[str, list[list[int]] | None]:
     finally:
         receiver.close()
         if process.is_alive():
-            process.terminate()
-        process.join()
+            process.kill()  # SIGKILL: a child stuck in native code ignores SIGTERM's Python handler
+        process.join(CHILD_GRACE)
     return found
 
 
