@@ -5,7 +5,7 @@ publication."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -58,7 +58,17 @@ def _can_plan(request) -> bool:
 @require(perms.can_view_agency)
 def plan_list(request):
     """The mobile agency's entry page: the plans, newest first, with their coverage and state."""
-    plans = _plans(request).annotate(visits_count=Count("days__visits")).order_by("-created_at", "-id")
+    # The result holds the lists of household ids: the list reads only its two figures, in the query.
+    plans = (
+        _plans(request)
+        .defer("result")
+        .annotate(
+            visits_count=Count("days__visits"),
+            households_reached=F("result__households_reached"),
+            total_coverage=F("result__total_coverage"),
+        )
+        .order_by("-created_at", "-id")
+    )
     page = paginate(request, plans)
     return render(
         request,
