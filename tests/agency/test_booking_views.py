@@ -219,11 +219,6 @@ class TestPublicCancel:
         assert appointment.status == AppointmentStatus.BOOKED
 
 
-@pytest.fixture
-def staff(landlord):
-    return UserFactory(organisation=landlord, role=Role.STAFF)
-
-
 class TestStaffPages:
     def test_days_list_counts_without_names(self, client, staff, visit):
         """The coming days with each visit's booked and total slots, and the letters' links."""

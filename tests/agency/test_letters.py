@@ -76,11 +76,6 @@ def rows(response):
     return list(csv.DictReader(io.StringIO(text), delimiter=";"))
 
 
-@pytest.fixture
-def staff(landlord):
-    return UserFactory(organisation=landlord, role=Role.STAFF)
-
-
 class TestGsmText:
     def test_keeps_the_gsm_alphabet(self):
         """é, è, à and ù are in the GSM alphabet and stay; â, ê, ô, ç lose their accent; quotes become plain."""

@@ -9,12 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from proxima.accounts.enums import AuditAction, Role
+from proxima.accounts.enums import AuditAction
 from proxima.accounts.models import AuditEvent
 from proxima.agency import services
 from proxima.agency.enums import PlanKind, PlanStatus
 from proxima.agency.models import TourPlan, Visit
-from tests.accounts.factories import UserFactory
 from tests.agency.factories import TourPlanFactory
 from tests.agency.factories_plans import TODAY, one_day_plan, tiny_world
 
@@ -29,16 +28,6 @@ def _today(monkeypatch):
 @pytest.fixture
 def world(landlord):
     return tiny_world(landlord)
-
-
-@pytest.fixture
-def staff(landlord):
-    return UserFactory(organisation=landlord, role=Role.STAFF)
-
-
-@pytest.fixture
-def reader(landlord):
-    return UserFactory(organisation=landlord, role=Role.READ_ONLY)
 
 
 @pytest.fixture
@@ -78,6 +67,16 @@ class TestPlanList:
         assert "Tournée calculée" in page
         assert 'href="/agence/"' in page  # the nav line
         assert "Calculer une tournée" not in page
+
+    def test_shows_each_plans_figures(self, client, planned, reader):
+        """Households reached and weighted coverage come from the plan's result, read in the list's query."""
+        planned.refresh_from_db()
+        client.force_login(reader)
+        page = client.get("/agence/").content.decode()
+        reached, coverage = planned.result["households_reached"], planned.result["total_coverage"]
+        assert reached == len(planned.result["reached_household_ids"]) > 0
+        assert f'<td class="num">{reached}</td>' in page
+        assert f'<td class="num">{coverage:.1f}</td>'.replace(".", ",") in page
 
     def test_query_count(self, client, landlord, planned, staff, django_assert_num_queries):
         client.force_login(staff)

@@ -6,10 +6,8 @@ import io
 import pytest
 from django.urls import reverse
 
-from proxima.accounts.enums import Role
 from proxima.agency.enums import Forcing
 from proxima.agency.models import AgencySettings, Stop
-from tests.accounts.factories import UserFactory
 from tests.agency.factories import StopFactory
 from tests.agency.factories_plans import tiny_world
 from tests.territory.factories import SiteFactory
@@ -20,16 +18,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def world(landlord):
     return tiny_world(landlord)
-
-
-@pytest.fixture
-def staff(landlord):
-    return UserFactory(organisation=landlord, role=Role.STAFF)
-
-
-@pytest.fixture
-def reader(landlord):
-    return UserFactory(organisation=landlord, role=Role.READ_ONLY)
 
 
 def content(response) -> str:
