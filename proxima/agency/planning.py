@@ -38,7 +38,9 @@ average, ``forkserver`` available), another process (forked from a clean ``forks
 native threads could deadlock the child) runs VROOM at its deepest level on every stop
 for the whole time limit (as VROOM alone, one thread), then, if time is left, PyVRP (seed + 1, among a longer
 shortlist: :data:`CHILD_PRUNE_FACTOR`) from that plan. The best plan of both processes is kept; the child has
-:data:`CHILD_GRACE` seconds after the deadline to hand its plans back, else it is stopped and ignored.
+:data:`CHILD_GRACE` seconds after the deadline to hand its plans back, else it is stopped and ignored. As with any
+``multiprocessing`` program, a script calling :func:`plan_tours` needs the ``if __name__ == "__main__":`` guard:
+the server imports the caller's main module (``manage.py``, the ``proxima`` command and pytest have the guard).
 
 Measured (``benchmarks/bench_planning.py``, ``docs/planner-benchmark.md``): on 400 stops × 12 days, PyVRP among
 about 80 to 100 stops does many more iterations and ends 1–3 % higher than among all 400; the forked VROOM keeps the plan
@@ -82,8 +84,6 @@ RESTART_MIN = 0.2
 PRIZE_SCALE = 10_000_000
 #: Run a second search in a forked process when the machine has two cores (see :func:`_can_fork`).
 PARALLEL = True
-#: Fork only if the load average (runnable processes, this one included) leaves a core free, within this margin.
-FORK_MAX_LOAD = 0.5
 #: Fork only if the other running processes leave a core free, within this margin (see :func:`_can_fork`).
 FORK_MAX_LOAD = 0.5
 #: VROOM's threads in the forked search (the parent's PyVRP takes the other core).
