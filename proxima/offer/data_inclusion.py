@@ -214,7 +214,7 @@ def service_dict(source: str, record: ServiceRecord) -> dict:
         "type": record.kind or None,
         "thematiques": sorted(themes) or None,
         "publics": publics or None,
-        "publics_precisions": ("Réservé aux publics suivants : " + ", ".join(own_publics) + ".")
+        "publics_precisions": ("Publics visés : " + ", ".join(p[:1].lower() + p[1:] for p in own_publics) + ".")
         if own_publics
         else None,
         "frais": "gratuit" if record.free else "payant",

@@ -258,7 +258,7 @@ class ServiceFilterForm(forms.Form):
         categories = [
             (
                 "Catégories",
-                [(code, f"{label} (toute la catégorie)") for code, label in reference.THEME_CATEGORIES.items()],
+                [(code, f"{label} (toute la catégorie)") for code, label in reference.category_choices()],
             )
         ]
         self.fields["theme"].choices = [("", "Tous les thèmes"), *categories, *reference.theme_choices()]

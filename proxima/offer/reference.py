@@ -102,6 +102,11 @@ def theme_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return list(groups.items())
 
 
+def category_choices() -> list[tuple[str, str]]:
+    """Theme categories (the part before ``--``), the landlord's own last: to filter by a whole category."""
+    return [*THEME_CATEGORIES.items(), (LANDLORD_PREFIX, LANDLORD_CATEGORY_LABEL)]
+
+
 def public_choices() -> list[tuple[str, str]]:
     return list(public_labels().items())
 

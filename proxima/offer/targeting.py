@@ -26,6 +26,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+# The smallest amount a rule can ask for: "owes anything at all".
+ANY_ARREARS = Decimal("0.01")
+
 
 @dataclass(frozen=True)
 class HouseholdProfile:
@@ -136,8 +139,11 @@ def describe_rule(rule: TargetRule, *, site_names: Iterable[str] = (), commune_n
     elif high is not None:
         parts.append(f"titulaire du bail âgé de {high} ans ou moins")
     if rule.arrears_min_amount is not None:
-        amount = f"{Decimal(str(rule.arrears_min_amount)):.2f}".replace(".", ",")
-        parts.append(f"impayés d'au moins {amount} €")
+        amount = Decimal(str(rule.arrears_min_amount))
+        if amount <= ANY_ARREARS:
+            parts.append("en impayé de loyer")
+        else:
+            parts.append(f"impayés d'au moins {amount:.2f} €".replace(".", ","))
     if rule.arrears_min_months is not None:
         parts.append(f"impayés depuis au moins {rule.arrears_min_months} mois")
     if rule.lives_alone is True:

@@ -152,7 +152,7 @@ class TestServiceDict:
         assert data["structure_id"] == "proxima-hlm-test--partenaire-1"
         assert data["thematiques"] == ["numerique--maitriser-les-fondamentaux-du-numerique"]
         assert data["publics"] == ["seniors"]
-        assert data["publics_precisions"] == "Réservé aux publics suivants : Locataires du parc social."
+        assert data["publics_precisions"] == "Publics visés : locataires du parc social."
         assert data["frais"] == "payant"
         assert data["frais_precisions"] == "Adhésion annuelle : 10,00 €"
         assert data["modes_accueil"] == ["en-presentiel", "a-distance"]

@@ -103,7 +103,7 @@ class TestExportDataInclusion:
         assert wifi["zone_eligibilite"] == ["36044", "36088"]
         assert wifi["horaires_accueil"] == "Mo 09:00-12:00"
         assert wifi["publics"] is None
-        assert wifi["publics_precisions"] == "Réservé aux publics suivants : Locataires du parc social."
+        assert wifi["publics_precisions"] == "Publics visés : locataires du parc social."
         assert wifi["telephone"] == "+33254083300"
         concierge = by_name["Conciergerie solidaire"]
         assert concierge["publics"] == ["tous-publics"]

@@ -99,9 +99,10 @@ class TestDescribeRule:
         rule = TargetRule(holder_age_max=29, arrears_min_amount=Decimal("0.01"), has_car=False)
         assert describe_rule(rule) == [
             "titulaire du bail âgé de 29 ans ou moins",
-            "impayés d'au moins 0,01 €",
+            "en impayé de loyer",
             "sans voiture",
         ]
+        assert describe_rule(TargetRule(arrears_min_amount=Decimal("1500"))) == ["impayés d'au moins 1500,00 €"]
 
     def test_places(self):
         """Places are named, sites first."""

@@ -72,6 +72,7 @@ class TestServiceList:
         assert names(client.get(url)) == ["Atelier tablette", "Conciergerie", "Pack mobilier"]
         assert names(client.get(url, {"theme": "numerique"})) == ["Atelier tablette"]
         assert names(client.get(url, {"theme": "bailleur--ameublement"})) == ["Pack mobilier"]
+        assert names(client.get(url, {"theme": "bailleur"})) == ["Pack mobilier"]
         assert names(client.get(url, {"public": "seniors"})) == ["Atelier tablette"]
         assert names(client.get(url, {"commune": "36044"})) == ["Pack mobilier"]
         assert names(client.get(url, {"mode": "operator"})) == ["Conciergerie"]
@@ -389,7 +390,7 @@ class TestBundlePages:
         """The bundle's page states its rule and how many households it selects."""
         client.force_login(staff)
         page = content(client.get(reverse("offer:bundle_detail", args=[bundle.pk])))
-        assert "Titulaire du bail âgé de 29 ans ou moins ; impayés d&#x27;au moins 0,01 €" in page
+        assert "Titulaire du bail âgé de 29 ans ou moins ; en impayé de loyer" in page
         assert "Voir les 2 ménages concernés" in page
         assert "Pack mobilier" in page
 

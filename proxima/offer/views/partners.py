@@ -70,7 +70,7 @@ def partner_list(request):
     errors = []
     if kind in PartnerKind.values:
         partners = partners.filter(kind=kind)
-    if theme in reference.theme_labels() or theme in reference.THEME_CATEGORIES:
+    if theme in reference.theme_labels() or theme in dict(reference.category_choices()):
         partners = partners.with_theme(theme)
     if commune_code:
         try:
@@ -93,7 +93,7 @@ def partner_list(request):
             "errors": errors,
             "kinds": PartnerKind.choices,
             "themes": reference.theme_choices(),
-            "categories": reference.THEME_CATEGORIES.items(),
+            "categories": reference.category_choices(),
             "filters": {
                 "kind": kind,
                 "theme": theme,
