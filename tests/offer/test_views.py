@@ -425,6 +425,19 @@ class TestBundlePages:
         assert [r[0] for r in rows[1:]] == ["JEUNE-1", "JEUNE-2"]
         assert AuditEvent.objects.get(action=AuditAction.EXPORT).details["count"] == 2
 
+    def test_list_query_count(self, client, reader, landlord, django_assert_num_queries):
+        """The list states each bundle's rule in a fixed number of queries."""
+        BundleFactory(organisation=landlord, young_in_arrears=True).sites.add(SiteFactory(organisation=landlord))
+        client.force_login(reader)
+        client.get(reverse("offer:bundle_list"))
+        with django_assert_num_queries(6):  # session, user, count, page, sites, communes
+            client.get(reverse("offer:bundle_list"))
+        for _ in range(4):
+            BundleFactory(organisation=landlord, lives_alone=True).communes.add("36088")
+        with django_assert_num_queries(6):
+            response = client.get(reverse("offer:bundle_list"))
+        assert "habite Issoudun" in content(response)
+
     def test_create(self, client, staff, landlord):
         """A bundle is created with its services and rule."""
         service = ServiceFactory(organisation=landlord)
