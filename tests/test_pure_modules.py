@@ -21,6 +21,9 @@ PURE_MODULES = [
     "proxima.agency.demand",
     "proxima.agency.travel",
     "proxima.agency.horizon",
+    "proxima.offer.reference",
+    "proxima.offer.targeting",
+    "proxima.offer.data_inclusion",
 ]
 
 

@@ -47,6 +47,11 @@ AUDITED_MODELS = {
     "agency.Appointment",
     "agency.VisitLog",
     "agency.VisitContact",
+    "offer.Partner",
+    "offer.PartnerContact",
+    "offer.PartnershipAgreement",
+    "offer.Service",
+    "offer.Bundle",
 }
 
 

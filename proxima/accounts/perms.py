@@ -133,3 +133,15 @@ def can_manage_appointments(user, organisation) -> bool:
 def can_log_visits(user, organisation) -> bool:
     """The visit log names the households met and feeds their interaction history: the staff who meet them."""
     return can_view_households(user, organisation)
+
+
+def can_view_offer(user, organisation) -> bool:
+    """The catalogue of services, the partners, their agreements and the bundles name no resident: every role of
+    the landlord reads them (field agents orient residents with them; managers and finance follow agreements)."""
+    return can_view_stock(user, organisation)
+
+
+def can_manage_offer(user, organisation) -> bool:
+    """Services, partners, agreements and bundles commit the landlord to partners and residents:
+    admins and the proximity team."""
+    return can_manage_surveys(user, organisation)

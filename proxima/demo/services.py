@@ -16,6 +16,7 @@ from proxima.accounts.models import Organisation, User
 from proxima.demo.agency import AgencyDemoResult, build_agency_demo, next_tuesday
 from proxima.demo.generate import CommuneInfo, DemoParams, write_demo_files
 from proxima.demo.needs import NeedsDemoResult, build_needs_demo
+from proxima.demo.offer import OfferDemoResult, build_offer_demo
 from proxima.imports.engine import ImportReport, run_import
 from proxima.imports.households import HouseholdImporter
 from proxima.imports.stock import StockImporter
@@ -64,6 +65,7 @@ class DemoResult:
     needs: NeedsDemoResult | None
     logins: list[tuple[str, str, str]]  # (email, role label, organisation)
     agency: AgencyDemoResult | None = None
+    offer: OfferDemoResult | None = None
 
 
 def demo_communes() -> list[CommuneInfo]:
@@ -119,12 +121,14 @@ def build_demo(
     today: dt.date | None = None,
     agency: bool = True,
     agency_time_limit: int = 20,
+    offer: bool = True,
     progress=None,
 ) -> DemoResult:
     """Build or refresh the demo. ``progress(step, done, total)`` reports the imports' progress.
 
     The mobile agency's schedule starts on the Tuesday after the real date, so that it is always to come;
-    ``agency=False`` leaves the agency out; ``agency_time_limit`` is its planner's time in seconds.
+    ``agency=False`` leaves the agency out; ``agency_time_limit`` is its planner's time in seconds;
+    ``offer=False`` leaves the catalogue of services out (it lists the agency's stops when there are some).
     """
     load_reference_data()
     organisation, logins = ensure_organisations_and_users()
@@ -145,7 +149,7 @@ def build_demo(
         today=today,
         progress=step("households"),
     )
-    needs = agency_result = None
+    needs = agency_result = offer_result = None
     if stock.applied and households.applied:
         needs = build_needs_demo(organisation, today=today, seed=seed, progress=step("answers"))
         if agency:
@@ -155,4 +159,6 @@ def build_demo(
                 planner_seed=seed,
                 time_limit=agency_time_limit,
             )
-    return DemoResult(organisation, stock, households, needs, logins, agency_result)
+        if offer:
+            offer_result = build_offer_demo(organisation, today=today)
+    return DemoResult(organisation, stock, households, needs, logins, agency_result, offer_result)

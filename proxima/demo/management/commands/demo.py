@@ -65,6 +65,11 @@ class Command(BaseCommand):
                     f"couverture pondérée {plan.result.get('total_coverage', 0):.0f}"
                     + (" (publiée)" if plan.published_at else "")
                 )
+        if result.offer:
+            self.stdout.write(
+                f"Offre de services : {len(result.offer.services)} services, {len(result.offer.partners)} partenaires, "
+                f"bouquet « {result.offer.bundle.name} »."
+            )
         self.stdout.write("")
         self.stdout.write(f"Bailleur de démonstration : {result.organisation.name} (données synthétiques)")
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
