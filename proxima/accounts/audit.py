@@ -47,6 +47,11 @@ AUDITED_MODELS = {
     "agency.Appointment",
     "agency.VisitLog",
     "agency.VisitContact",
+    "outreach.Programme",
+    "outreach.Enrolment",
+    "outreach.ContactPlan",
+    "outreach.Contact",
+    "outreach.Alert",
 }
 
 
