@@ -114,7 +114,7 @@ def programme_list(request):
 @require(perms.can_manage_programme)
 def programme_create(request):
     org = request.user.organisation
-    form = ProgrammeForm(request.POST or None, organisation=org)
+    form = ProgrammeForm(request.POST if request.method == "POST" else None, organisation=org)
     if request.method == "POST" and form.is_valid():
         programme = services.save_programme(organisation=org, **form.cleaned_data)
         messages.success(request, f"Programme « {programme.name} » créé.")
@@ -125,7 +125,9 @@ def programme_create(request):
 @require(perms.can_manage_programme)
 def programme_update(request, pk):
     programme = _programme(request, pk)
-    form = ProgrammeForm(request.POST or None, instance=programme, organisation=request.user.organisation)
+    form = ProgrammeForm(
+        request.POST if request.method == "POST" else None, instance=programme, organisation=request.user.organisation
+    )
     if request.method == "POST" and form.is_valid():
         services.save_programme(organisation=request.user.organisation, programme=programme, **form.cleaned_data)
         messages.success(request, "Réglages du programme enregistrés.")
@@ -209,7 +211,7 @@ ENROLMENT_EXPORT = [
     ExportColumn("adresse", lambda e: _address(e.household)),
     ExportColumn("inscrit le", lambda e: e.enrolled_on),
     ExportColumn("origine", lambda e: e.get_source_display()),
-    ExportColumn("accord", lambda e: ConsentState(consent_state(e)).label),
+    ExportColumn("accord", lambda e: str(ConsentState(consent_state(e)).label)),
     ExportColumn("plans de contact", _plans_text),
     ExportColumn(
         "dernier contact", lambda e: timezone.localtime(e.last_contact_at).date() if e.last_contact_at else None
@@ -258,7 +260,9 @@ def programme_enrol_list(request, pk):
     programme = _programme(request, pk)
     today = timezone.localdate()
     flags = services.elderly_candidates(programme=programme, user=request.user, today=today)
-    form = BulkEnrolForm(request.POST or None, candidate_ids=[f.household_id for f in flags])
+    form = BulkEnrolForm(
+        request.POST if request.method == "POST" else None, candidate_ids=[f.household_id for f in flags]
+    )
     if request.method == "POST" and form.is_valid():
         try:
             enrolled = services.enrol_from_outreach_list(
@@ -283,7 +287,7 @@ def programme_enrol_list(request, pk):
 def programme_enrol(request, pk):
     """Enrol one household by its lease reference, with its consent if just given."""
     programme = _programme(request, pk)
-    form = EnrolForm(request.POST or None, organisation=request.user.organisation)
+    form = EnrolForm(request.POST if request.method == "POST" else None, organisation=request.user.organisation)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -450,7 +454,11 @@ def contact_record(request, pk):
         plans = plans.filter(assignee=request.user)
     plans = list(plans)
     kinds = {p.kind for p in plans} if volunteer else set(ContactKind.values)
-    form = ContactForm(request.POST or None, kinds=kinds, initial={"kind": plans[0].kind if plans else None})
+    form = ContactForm(
+        request.POST if request.method == "POST" else None,
+        kinds=kinds,
+        initial={"kind": plans[0].kind if plans else None},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
