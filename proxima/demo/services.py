@@ -10,12 +10,14 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from proxima.accounts.enums import OrganisationKind, PartnerType, Role
 from proxima.accounts.models import Organisation, User
 from proxima.demo.agency import AgencyDemoResult, build_agency_demo, next_tuesday
 from proxima.demo.generate import CommuneInfo, DemoParams, write_demo_files
 from proxima.demo.needs import NeedsDemoResult, build_needs_demo
+from proxima.demo.outreach import OutreachDemoResult, build_outreach_demo
 from proxima.imports.engine import ImportReport, run_import
 from proxima.imports.households import HouseholdImporter
 from proxima.imports.stock import StockImporter
@@ -53,6 +55,8 @@ USERS = [
     (DEMO_SLUG, "terrain@demo.proxima.invalid", Role.FIELD_AGENT, "Théo", "Terrain"),
     (DEMO_SLUG, "lecture@demo.proxima.invalid", Role.READ_ONLY, "Léa", "Lecture"),
     ("demo-lien-seniors", "partenaire@demo.proxima.invalid", Role.PARTNER, "Pia", "Partenaire"),
+    # The association's volunteer who calls elderly residents for the outreach programme (proxima.demo.outreach).
+    ("demo-lien-seniors", "benevole@demo.proxima.invalid", Role.PARTNER, "Bruno", "Bénévole"),
 ]
 
 
@@ -64,6 +68,7 @@ class DemoResult:
     needs: NeedsDemoResult | None
     logins: list[tuple[str, str, str]]  # (email, role label, organisation)
     agency: AgencyDemoResult | None = None
+    outreach: OutreachDemoResult | None = None
 
 
 def demo_communes() -> list[CommuneInfo]:
@@ -119,12 +124,15 @@ def build_demo(
     today: dt.date | None = None,
     agency: bool = True,
     agency_time_limit: int = 20,
+    outreach_today: dt.date | None = None,
     progress=None,
 ) -> DemoResult:
     """Build or refresh the demo. ``progress(step, done, total)`` reports the imports' progress.
 
     The mobile agency's schedule starts on the Tuesday after the real date, so that it is always to come;
-    ``agency=False`` leaves the agency out; ``agency_time_limit`` is its planner's time in seconds.
+    ``agency=False`` leaves the agency out; ``agency_time_limit`` is its planner's time in seconds. The outreach
+    programme's six weeks of contacts end the day before ``outreach_today`` (the real date by default), so that
+    its calendar is current.
     """
     load_reference_data()
     organisation, logins = ensure_organisations_and_users()
@@ -145,9 +153,10 @@ def build_demo(
         today=today,
         progress=step("households"),
     )
-    needs = agency_result = None
+    needs = agency_result = outreach_result = None
     if stock.applied and households.applied:
         needs = build_needs_demo(organisation, today=today, seed=seed, progress=step("answers"))
+        outreach_result = build_outreach_demo(organisation, today=outreach_today or timezone.localdate(), seed=seed)
         if agency:
             agency_result = build_agency_demo(
                 organisation,
@@ -155,4 +164,4 @@ def build_demo(
                 planner_seed=seed,
                 time_limit=agency_time_limit,
             )
-    return DemoResult(organisation, stock, households, needs, logins, agency_result)
+    return DemoResult(organisation, stock, households, needs, logins, agency_result, outreach_result)

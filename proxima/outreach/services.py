@@ -350,11 +350,14 @@ def _check_contact(*, enrolment: Enrolment, kind: str, outcome: str, when: dt.da
 
 
 @transaction.atomic
-def record_contact(*, enrolment: Enrolment, kind: str, outcome: str, when: dt.datetime, by, note: str = "") -> Contact:
+def record_contact(
+    *, enrolment: Enrolment, kind: str, outcome: str, when: dt.datetime, by, note: str = "", notify: bool = True
+) -> Contact:
     """Record a call or visit and its outcome, and the contact in the household's interaction history.
 
     Both rows are written or neither. A success resolves the enrolment's unresolved alerts; a failure applies
-    the escalation rule at once (the alerts' e-mails go once the transaction is committed).
+    the escalation rule at once (the alerts' e-mails go once the transaction is committed, unless ``notify``
+    is false, as for the demo's history).
     """
     plan = _check_contact(enrolment=enrolment, kind=kind, outcome=outcome, when=when, by=by)
     interaction = Interaction(
@@ -386,7 +389,8 @@ def record_contact(*, enrolment: Enrolment, kind: str, outcome: str, when: dt.da
     if contact.success:
         _resolve_alerts(enrolment, by=by, note=f"Contact réussi le {local_date(when):%d/%m/%Y}.")
     else:
-        raise_alerts(pending_alerts(Enrolment.objects.filter(pk=enrolment.pk), today=timezone.localdate()))
+        pending = pending_alerts(Enrolment.objects.filter(pk=enrolment.pk), today=timezone.localdate())
+        raise_alerts(pending, notify=notify)
     return contact
 
 

@@ -65,6 +65,12 @@ class Command(BaseCommand):
                     f"couverture pondérée {plan.result.get('total_coverage', 0):.0f}"
                     + (" (publiée)" if plan.published_at else "")
                 )
+        if result.outreach:
+            self.stdout.write(
+                f"Suivi des aînés, « {result.outreach.programme.name} » : {result.outreach.enrolled} personnes suivies, "
+                f"{result.outreach.contacts} contacts enregistrés, {result.outreach.alerts} alertes "
+                "(bénévole de l'association : benevole@demo.proxima.invalid)"
+            )
         self.stdout.write("")
         self.stdout.write(f"Bailleur de démonstration : {result.organisation.name} (données synthétiques)")
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
