@@ -43,6 +43,16 @@ from proxima.outreach.models import (
 # Interaction.theme of the programme's contacts in the household's history.
 PROGRAMME_THEME = "isolement"
 INTERACTION_CHANNELS = {ContactKind.CALL: InteractionChannel.PHONE, ContactKind.VISIT: InteractionChannel.HOME_VISIT}
+# Interaction.outcome holds 30 characters: each outcome in words short enough for the household's history.
+INTERACTION_OUTCOMES = {
+    ContactOutcome.REACHED: "joint",
+    ContactOutcome.REFUSED: "joint, sans échange",
+    ContactOutcome.HOSPITALISED: "hospitalisé",
+    ContactOutcome.MOVED: "déménagé ou en établissement",
+    ContactOutcome.NO_ANSWER: "pas de réponse",
+    ContactOutcome.ABSENT: "absent",
+    ContactOutcome.WRONG_NUMBER: "numéro erroné",
+}
 # Which status an alert may move to, from each status.
 ALERT_TRANSITIONS = {
     AlertStatus.OPEN: {AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED},
@@ -367,7 +377,7 @@ def record_contact(
         channel=INTERACTION_CHANNELS[ContactKind(kind)],
         source=OUTREACH_SOURCE,
         theme=PROGRAMME_THEME,
-        outcome=str(ContactOutcome(outcome).label)[:30],
+        outcome=INTERACTION_OUTCOMES[ContactOutcome(outcome)],
         note=note.strip(),
         recorded_by=by,
     )
@@ -468,14 +478,17 @@ def pending_alerts(enrolments, *, today: dt.date) -> list[PendingAlert]:
     enrolments = {e.pk: e for e in enrolments.active().select_related("programme").order_by()}
     if not enrolments:
         return []
+    # Contacts up to the end of ``today`` only: the rule can be applied as of an earlier day.
+    until = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time.min))
+    contacts = Contact.objects.filter(occurred_at__lt=until)
     last_success = Subquery(
-        Contact.objects.filter(enrolment=OuterRef("enrolment"), success=True)
+        contacts.filter(enrolment=OuterRef("enrolment"), success=True)
         .order_by("-occurred_at", "-pk")
         .values("occurred_at")[:1]
     )
     by_enrolment: dict[int, list[schedule.Contact]] = {}
     for pk, enrolment_id, kind, occurred_at, success in (
-        Contact.objects.filter(enrolment_id__in=enrolments)
+        contacts.filter(enrolment_id__in=enrolments)
         .annotate(last_ok=last_success)
         .filter(Q(last_ok__isnull=True) | Q(occurred_at__gte=F("last_ok")))
         .values_list("pk", "enrolment_id", "kind", "occurred_at", "success")

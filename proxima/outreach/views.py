@@ -29,6 +29,7 @@ from proxima.core.exports import FORMATS, ExportColumn, export_response
 from proxima.core.lists import paginate, querystring_without
 from proxima.households.enums import ConsentPurpose
 from proxima.households.models import Consent
+from proxima.needs.outreach_services import get_outreach_settings, outreach_params
 from proxima.needs.views.outreach import iter_rows
 from proxima.outreach import schedule, services
 from proxima.outreach.enums import AlertStatus, ConsentState, ContactKind
@@ -53,7 +54,7 @@ VOLUNTEER_HISTORY_SHOWN = 5
 NO_ASSIGNEE = "aucun"
 
 
-def _record_persons_read(request, enrolments, *, what: str) -> None:
+def _record_persons_read(request, enrolments, *, what: str, action: str = AuditAction.LIST) -> None:
     """Log which households were shown, in the trail of the landlord each belongs to (a volunteer's calendar may
     span several landlords, and the landlord must see who read its residents' details)."""
     by_organisation = defaultdict(list)
@@ -61,7 +62,7 @@ def _record_persons_read(request, enrolments, *, what: str) -> None:
         by_organisation[enrolment.organisation_id].append(enrolment.household_id)
     for organisation_id, ids in sorted(by_organisation.items()):
         audit.record(
-            action=AuditAction.LIST,
+            action=action,
             organisation_id=organisation_id,
             target_type="households.Household",
             target_repr=what,
@@ -273,8 +274,6 @@ def programme_enrol_list(request, pk):
         else:
             messages.success(request, f"{len(enrolled)} personne(s) inscrite(s) au programme.")
             return redirect("outreach:programme_detail", pk=programme.pk)
-    from proxima.needs.outreach_services import get_outreach_settings, outreach_params
-
     params = outreach_params(get_outreach_settings(programme.organisation), today=today)
     rows = list(iter_rows(flags, params))
     audit.record_household_list(
@@ -573,7 +572,12 @@ def my_contacts(request):
     due, plans_by_id = services.load_due_contacts(plans, today=today)
     rows = [DueRow(d, plans_by_id[d.plan.plan_id]) for d in due if d.bucket in SHOWN_BUCKETS]
     fmt = request.GET.get("format")
-    _record_persons_read(request, [r.enrolment for r in rows], what="contacts à faire du programme d'aller vers")
+    _record_persons_read(
+        request,
+        [r.enrolment for r in rows],
+        what="contacts à faire du programme d'aller vers",
+        action=AuditAction.EXPORT if fmt in FORMATS else AuditAction.LIST,
+    )
     if fmt in FORMATS:
         return export_response(fmt, "contacts-a-faire", CALENDAR_EXPORT, rows)
     buckets = {bucket: [r for r in rows if r.due.bucket == bucket] for bucket in SHOWN_BUCKETS}
@@ -635,7 +639,9 @@ def alert_list(request):
     fmt = request.GET.get("format")
     if fmt in FORMATS:
         rows = list(alerts)
-        _record_persons_read(request, [a.enrolment for a in rows], what="export des alertes du programme d'aller vers")
+        _record_persons_read(
+            request, [a.enrolment for a in rows], what="alertes du programme d'aller vers", action=AuditAction.EXPORT
+        )
         return export_response(fmt, "alertes-aines", ALERT_EXPORT, rows)
     page = paginate(request, alerts)
     _record_persons_read(request, [a.enrolment for a in page], what="alertes du programme d'aller vers")

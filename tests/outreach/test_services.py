@@ -277,7 +277,7 @@ class TestRecordContact:
         assert interaction.household == enrolment.household
         assert interaction.channel == InteractionChannel.PHONE
         assert (interaction.source, interaction.theme) == ("aller vers", "isolement")
-        assert interaction.outcome == "joint, échange réalisé" and interaction.note == "Va bien."
+        assert interaction.outcome == "joint" and interaction.note == "Va bien."
 
     def test_visit_is_a_home_visit(self, enrolment, staff):
         """A visit is written as a home visit in the history."""
@@ -452,6 +452,15 @@ class TestEscalate:
         services.end_enrolment(enrolment=enrolment, on=timezone.localdate(), reason=EndReason.MOVED, by=staff)
         assert services.escalate(today=timezone.localdate()) == []
 
+    def test_as_of_an_earlier_day(self, enrolment):
+        """Applied as of a day before a later success, the rule sees the streak as it was then."""
+        ContactFactory(enrolment=enrolment, failed=True, occurred_at=days_ago(5))
+        ContactFactory(enrolment=enrolment, failed=True, occurred_at=days_ago(4))
+        ContactFactory(enrolment=enrolment, occurred_at=days_ago(1))
+        assert services.escalate(today=timezone.localdate()) == []
+        earlier = services.escalate(today=timezone.localdate() - dt.timedelta(days=3))
+        assert [(p.level, p.state.failures_in_row) for p in earlier] == [(AlertLevel.REFERENT, 2)]
+
     def test_one_organisation(self, enrolment, other_landlord):
         """--organisation limits the rule to one landlord's enrolments."""
         ContactFactory(enrolment=enrolment, failed=True, occurred_at=days_ago(3))
@@ -519,3 +528,9 @@ class TestDueContacts:
             (call.pk, today + dt.timedelta(days=4)),
         ]
         assert set(plans) == {call.pk, visit.pk}
+
+
+def test_every_outcome_has_words_for_the_history():
+    """Each outcome is written to the household's history in words that fit its 30 characters."""
+    assert set(services.INTERACTION_OUTCOMES) == set(ContactOutcome.values)
+    assert all(len(text) <= 30 for text in services.INTERACTION_OUTCOMES.values())

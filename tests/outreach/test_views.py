@@ -92,6 +92,17 @@ class TestProgrammePages:
         response = staff_client.get(reverse("outreach:programme_create"))
         assert agent not in response.context["form"].fields["referent"].queryset
 
+    def test_list_constant_queries(self, staff_client, programme, enrolment, landlord, django_assert_num_queries):
+        """The programmes and their counts in one query, whatever their number."""
+        # session, user, programmes with their counts
+        with django_assert_num_queries(3):
+            staff_client.get(reverse("outreach:programme_list"))
+        for _ in range(3):
+            EnrolmentFactory(programme=ProgrammeFactory(organisation=landlord))
+        with django_assert_num_queries(3):
+            response = staff_client.get(reverse("outreach:programme_list"))
+        assert len(response.context["programmes"]) == 4
+
     def test_list_counts(self, staff_client, programme, enrolment):
         """Each programme with its people followed and unresolved alerts."""
         response = staff_client.get(reverse("outreach:programme_list"))
