@@ -13,5 +13,6 @@ urlpatterns = [
     path("agence/", include("proxima.agency.urls")),
     path("agence-mobile/", include("proxima.agency.urls_public")),
     path("offre/", include("proxima.offer.urls")),
+    path("aines/", include("proxima.outreach.urls")),
     path("api/", api.urls),
 ]

@@ -24,6 +24,7 @@ PURE_MODULES = [
     "proxima.offer.reference",
     "proxima.offer.targeting",
     "proxima.offer.data_inclusion",
+    "proxima.outreach.schedule",
 ]
 
 

@@ -52,6 +52,11 @@ AUDITED_MODELS = {
     "offer.PartnershipAgreement",
     "offer.Service",
     "offer.Bundle",
+    "outreach.Programme",
+    "outreach.Enrolment",
+    "outreach.ContactPlan",
+    "outreach.Contact",
+    "outreach.Alert",
 }
 
 

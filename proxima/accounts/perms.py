@@ -145,3 +145,51 @@ def can_manage_offer(user, organisation) -> bool:
     """Services, partners, agreements and bundles commit the landlord to partners and residents:
     admins and the proximity team."""
     return can_manage_surveys(user, organisation)
+
+
+def is_volunteer(user) -> bool:
+    """A partner's volunteer: a user of a partner organisation with the partner role."""
+    return (
+        user.is_authenticated
+        and user.is_active
+        and user.organisation.kind == OrganisationKind.PARTNER
+        and user.role == Role.PARTNER
+    )
+
+
+def can_view_programme(user, organisation) -> bool:
+    """The elderly outreach programme names the people it follows: the landlord's staff who act on households.
+    Field agents see the people of their sites and those whose contacts are assigned to them."""
+    return can_view_households(user, organisation)
+
+
+def can_manage_programme(user, organisation) -> bool:
+    """Programmes, enrolments, contact plans and their assignment (which grants a volunteer access to a person's
+    contact details): admins and the proximity team."""
+    return can_manage_surveys(user, organisation)
+
+
+def can_view_own_contacts(user, organisation) -> bool:
+    """ "Mes contacts à faire": the landlord's staff who call and visit, and the partners' volunteers, who see only
+    the people assigned to them and only their name, phone, address and plan."""
+    return _is_member(user, organisation) and (can_view_households(user, organisation) or is_volunteer(user))
+
+
+def can_view_programme_alerts(user, organisation) -> bool:
+    """Escalations of the programme: the landlord's staff (field agents for their people), and a partner
+    organisation's users for the alerts escalated to it only."""
+    return can_view_programme(user, organisation) or (
+        _is_member(user, organisation)
+        and organisation.kind == OrganisationKind.PARTNER
+        and user.role in {Role.ADMIN, Role.PARTNER}
+    )
+
+
+def can_handle_programme_alerts(user, organisation) -> bool:
+    """Acknowledging and resolving an alert says someone is acting on it: the referent's team (admins and the
+    proximity team), and the partner organisation for the alerts escalated to it."""
+    return can_manage_programme(user, organisation) or (
+        _is_member(user, organisation)
+        and organisation.kind == OrganisationKind.PARTNER
+        and user.role in {Role.ADMIN, Role.PARTNER}
+    )

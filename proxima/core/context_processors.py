@@ -29,6 +29,9 @@ def organisation(request):
             "manage_appointments": perms.can_manage_appointments(user, org),
             "log_visits": perms.can_log_visits(user, org),
             "view_offer": perms.can_view_offer(user, org),
+            "view_programme": perms.can_view_programme(user, org),
+            "view_own_contacts": perms.can_view_own_contacts(user, org),
+            "view_programme_alerts": perms.can_view_programme_alerts(user, org),
         },
     }
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from proxima.accounts.enums import OrganisationKind, PartnerType, Role
 from proxima.accounts.models import Organisation, User
@@ -17,6 +18,7 @@ from proxima.demo.agency import AgencyDemoResult, build_agency_demo, next_tuesda
 from proxima.demo.generate import CommuneInfo, DemoParams, write_demo_files
 from proxima.demo.needs import NeedsDemoResult, build_needs_demo
 from proxima.demo.offer import OfferDemoResult, build_offer_demo
+from proxima.demo.outreach import OutreachDemoResult, build_outreach_demo
 from proxima.imports.engine import ImportReport, run_import
 from proxima.imports.households import HouseholdImporter
 from proxima.imports.stock import StockImporter
@@ -54,6 +56,8 @@ USERS = [
     (DEMO_SLUG, "terrain@demo.proxima.invalid", Role.FIELD_AGENT, "Théo", "Terrain"),
     (DEMO_SLUG, "lecture@demo.proxima.invalid", Role.READ_ONLY, "Léa", "Lecture"),
     ("demo-lien-seniors", "partenaire@demo.proxima.invalid", Role.PARTNER, "Pia", "Partenaire"),
+    # The association's volunteer who calls elderly residents for the outreach programme (proxima.demo.outreach).
+    ("demo-lien-seniors", "benevole@demo.proxima.invalid", Role.PARTNER, "Bruno", "Bénévole"),
 ]
 
 
@@ -66,6 +70,7 @@ class DemoResult:
     logins: list[tuple[str, str, str]]  # (email, role label, organisation)
     agency: AgencyDemoResult | None = None
     offer: OfferDemoResult | None = None
+    outreach: OutreachDemoResult | None = None
 
 
 def demo_communes() -> list[CommuneInfo]:
@@ -122,13 +127,16 @@ def build_demo(
     agency: bool = True,
     agency_time_limit: int = 20,
     offer: bool = True,
+    outreach_today: dt.date | None = None,
     progress=None,
 ) -> DemoResult:
     """Build or refresh the demo. ``progress(step, done, total)`` reports the imports' progress.
 
     The mobile agency's schedule starts on the Tuesday after the real date, so that it is always to come;
     ``agency=False`` leaves the agency out; ``agency_time_limit`` is its planner's time in seconds;
-    ``offer=False`` leaves the catalogue of services out (it lists the agency's stops when there are some).
+    ``offer=False`` leaves the catalogue of services out (it lists the agency's stops when there are some). The
+    outreach programme's six weeks of contacts end the day before ``outreach_today`` (the real date by default),
+    so that its calendar is current.
     """
     load_reference_data()
     organisation, logins = ensure_organisations_and_users()
@@ -149,9 +157,10 @@ def build_demo(
         today=today,
         progress=step("households"),
     )
-    needs = agency_result = offer_result = None
+    needs = agency_result = offer_result = outreach_result = None
     if stock.applied and households.applied:
         needs = build_needs_demo(organisation, today=today, seed=seed, progress=step("answers"))
+        outreach_result = build_outreach_demo(organisation, today=outreach_today or timezone.localdate(), seed=seed)
         if agency:
             agency_result = build_agency_demo(
                 organisation,
@@ -161,4 +170,4 @@ def build_demo(
             )
         if offer:
             offer_result = build_offer_demo(organisation, today=today)
-    return DemoResult(organisation, stock, households, needs, logins, agency_result, offer_result)
+    return DemoResult(organisation, stock, households, needs, logins, agency_result, offer_result, outreach_result)

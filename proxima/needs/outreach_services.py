@@ -117,9 +117,11 @@ def load_outreach_facts(
         return []
     ids = households.values("pk")
     # A call nobody answered is recorded in the history but is not a contact: the household stays due.
+    # The same for the elderly outreach programme's failed calls and visits (proxima.outreach).
     last_contacts = dict(
         Interaction.objects.filter(household__in=ids, occurred_at__lt=_start_of_day(today + dt.timedelta(days=1)))
         .exclude(outreach_contact__outcome=OutreachOutcome.NOT_REACHED)
+        .exclude(programme_contact__success=False)
         .order_by()
         .values("household_id")
         .annotate(last=Max("occurred_at"))

@@ -66,12 +66,14 @@ class TestBuildDemo:
         assert len({p.partner_type for p in partners}) == 3
 
     def test_one_user_per_role(self, demo):
-        """One login per landlord role in the demo landlord, and one partner user in a partner."""
+        """One login per landlord role in the demo landlord; a partner user and a volunteer in the association."""
         users = User.objects.filter(organisation=demo.organisation)
         assert sorted(u.role for u in users) == sorted([Role.ADMIN, Role.STAFF, Role.FIELD_AGENT, Role.READ_ONLY])
-        partner = User.objects.get(role=Role.PARTNER)
-        assert partner.organisation.kind == OrganisationKind.PARTNER
-        assert partner.organisation.is_demo
+        partners = list(User.objects.filter(role=Role.PARTNER).order_by("email"))
+        assert [u.email for u in partners] == ["benevole@demo.proxima.invalid", "partenaire@demo.proxima.invalid"]
+        for partner in partners:
+            assert partner.organisation.kind == OrganisationKind.PARTNER
+            assert partner.organisation.is_demo
         assert [email for email, _, _ in demo.logins] == list(
             User.objects.filter(organisation__is_demo=True).order_by("pk").values_list("email", flat=True)
         )

@@ -70,6 +70,12 @@ class Command(BaseCommand):
                 f"Offre de services : {len(result.offer.services)} services, {len(result.offer.partners)} partenaires, "
                 f"bouquet « {result.offer.bundle.name} »."
             )
+        if result.outreach:
+            self.stdout.write(
+                f"Suivi des aînés, « {result.outreach.programme.name} » : {result.outreach.enrolled} personnes suivies, "
+                f"{result.outreach.contacts} contacts enregistrés, {result.outreach.alerts} alertes "
+                "(bénévole de l'association : benevole@demo.proxima.invalid)"
+            )
         self.stdout.write("")
         self.stdout.write(f"Bailleur de démonstration : {result.organisation.name} (données synthétiques)")
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
