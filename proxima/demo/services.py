@@ -14,6 +14,7 @@ from django.db import transaction
 from proxima.accounts.enums import OrganisationKind, PartnerType, Role
 from proxima.accounts.models import Organisation, User
 from proxima.demo.agency import AgencyDemoResult, build_agency_demo, next_tuesday
+from proxima.demo.funding import build_funding_demo
 from proxima.demo.generate import CommuneInfo, DemoParams, write_demo_files
 from proxima.demo.needs import NeedsDemoResult, build_needs_demo
 from proxima.imports.engine import ImportReport, run_import
@@ -155,4 +156,5 @@ def build_demo(
                 planner_seed=seed,
                 time_limit=agency_time_limit,
             )
+        build_funding_demo(organisation, today=today)
     return DemoResult(organisation, stock, households, needs, logins, agency_result)
