@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 # Status of a scheme on a given day.
 UPCOMING = "upcoming"
@@ -44,6 +45,7 @@ CENT = Decimal("0.01")
 NOT_CHECKED = " (non vérifié)"
 
 
+@lru_cache(maxsize=4096)
 def format_euros(amount: Decimal | int) -> str:
     """``Decimal("420000")`` → ``"420 000 €"``; cents only when there are some."""
     amount = Decimal(amount).quantize(CENT, ROUND_HALF_UP)
@@ -54,12 +56,14 @@ def format_euros(amount: Decimal | int) -> str:
     return f"{'-' if amount < 0 else ''}{text} €"
 
 
+@lru_cache(maxsize=1024)
 def format_rate(rate: Decimal) -> str:
     """``Decimal("40.00")`` → ``"40 %"``, ``Decimal("12.5")`` → ``"12,5 %"``."""
     rate = Decimal(rate).quantize(Decimal("0.1"), ROUND_HALF_UP).normalize()
     return f"{rate:f}".replace(".", ",") + " %"
 
 
+@lru_cache(maxsize=4096)
 def format_date(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -289,8 +293,16 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
-def _words(codes: Iterable[str], labels: Mapping[str, str]) -> str:
+def _words(codes: frozenset[str], labels: Mapping[str, str]) -> str:
     return ", ".join(sorted(labels.get(c, c) for c in codes))
+
+
+@lru_cache(maxsize=4096)
+def _fixed_words(codes: frozenset[str], vocabulary: str) -> str:
+    """``_words`` for the module's own vocabularies, cached: schemes repeat the same few sets."""
+    return _words(
+        codes, {"beneficiaries": BENEFICIARIES, "stages": STAGES, "expense_types": EXPENSE_TYPES}[vocabulary]
+    )
 
 
 class _Context:
@@ -306,11 +318,14 @@ class _Context:
         for line in project.lines:
             self.by_type[line.expense_type] = self.by_type.get(line.expense_type, Decimal(0)) + line.amount
         self._used: dict[tuple[str, int], Decimal] = {}
+        self._eligible: dict[frozenset[str], Decimal] = {}
 
     def eligible_cost(self, expense_types: frozenset[str]) -> Decimal:
         if not expense_types:
             return self.total
-        return sum((self.by_type.get(t, Decimal(0)) for t in expense_types), Decimal(0))
+        if expense_types not in self._eligible:
+            self._eligible[expense_types] = sum((self.by_type.get(t, Decimal(0)) for t in expense_types), Decimal(0))
+        return self._eligible[expense_types]
 
     def used(self, group: str, months: int) -> Decimal:
         key = (group, months)
@@ -389,7 +404,7 @@ def _match_one(scheme: Scheme, c: _Context) -> Match:
         add(
             False,
             f"type de bénéficiaire non éligible : {beneficiary} "
-            f"(bénéficiaires éligibles : {_words(scheme.beneficiaries, BENEFICIARIES) or 'non précisés'})",
+            f"(bénéficiaires éligibles : {_fixed_words(scheme.beneficiaries, 'beneficiaries') or 'non précisés'})",
             "beneficiaries",
         )
     if scheme.joint_only:
@@ -428,12 +443,16 @@ def _match_one(scheme: Scheme, c: _Context) -> Match:
         if project.stage in scheme.stages:
             add(True, f"étape éligible : {stage}", "stages")
         else:
-            add(False, f"étape non éligible : {stage} (étapes éligibles : {_words(scheme.stages, STAGES)})", "stages")
+            add(
+                False,
+                f"étape non éligible : {stage} (étapes éligibles : {_fixed_words(scheme.stages, 'stages')})",
+                "stages",
+            )
     eligible_cost = c.eligible_cost(scheme.expense_types)
     if scheme.expense_types and eligible_cost <= 0:
         add(
             False,
-            f"type de dépense non éligible : le dispositif finance {_words(scheme.expense_types, EXPENSE_TYPES)}, "
+            f"type de dépense non éligible : le dispositif finance {_fixed_words(scheme.expense_types, 'expense_types')}, "
             "le projet n'a aucune dépense de ce type",
             "expense_types",
         )
