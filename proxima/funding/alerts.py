@@ -49,6 +49,7 @@ def search_schemes(criteria: dict, *, today: dt.date) -> list[SchemeRow]:
     department = criteria.get("department")
     region = None
     if department:
+        schemes = schemes.prefetch_related("epcis__communes", "communes")  # _covers reads them: no query per scheme
         region = Department.objects.filter(code=department).values_list("region_id", flat=True).first()
     deadline_before = criteria.get("deadline_before")
     if isinstance(deadline_before, str):

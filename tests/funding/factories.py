@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 
 from proxima.funding.enums import BudgetKind, ExpenseType
-from proxima.funding.models import BudgetLine, FundingPlan, Project, SavedSearch, Scheme
+from proxima.funding.models import BudgetLine, FundingLine, FundingPlan, Project, SavedSearch, Scheme
 from tests.accounts.factories import OrganisationFactory
 
 
@@ -80,3 +80,12 @@ class SavedSearchFactory(factory.django.DjangoModelFactory):
     organisation = factory.SelfAttribute("user.organisation")
     name = "Mobilité en Indre"
     criteria = factory.LazyFunction(lambda: {"theme": "mobilite", "department": "36"})
+
+
+class FundingLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FundingLine
+
+    plan = factory.LazyAttribute(lambda o: ProjectFactory().plan)
+    scheme = factory.SubFactory(SchemeFactory)
+    amount_planned = Decimal("10000")
