@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "proxima.agency",
     "proxima.offer",
     "proxima.outreach",
+    "proxima.funding",
     "proxima.demo",
 ]
 

@@ -14,5 +14,6 @@ urlpatterns = [
     path("agence-mobile/", include("proxima.agency.urls_public")),
     path("offre/", include("proxima.offer.urls")),
     path("aines/", include("proxima.outreach.urls")),
+    path("financements/", include("proxima.funding.urls")),
     path("api/", api.urls),
 ]

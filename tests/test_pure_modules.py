@@ -25,6 +25,7 @@ PURE_MODULES = [
     "proxima.offer.targeting",
     "proxima.offer.data_inclusion",
     "proxima.outreach.schedule",
+    "proxima.funding.matching",
 ]
 
 

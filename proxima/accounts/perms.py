@@ -193,3 +193,14 @@ def can_handle_programme_alerts(user, organisation) -> bool:
         and organisation.kind == OrganisationKind.PARTNER
         and user.role in {Role.ADMIN, Role.PARTNER}
     )
+
+
+def can_view_funding(user, organisation) -> bool:
+    """Funding schemes, the organisation's projects, their matching and plans: every role of the landlord reads them
+    (figures, no household); partners do not."""
+    return can_view_stock(user, organisation)
+
+
+def can_manage_funding(user, organisation) -> bool:
+    """Projects, budgets, co-financing plans and applications commit the landlord's money: admins and staff."""
+    return _is_member(user, organisation) and is_landlord_user(user) and user.role in {Role.ADMIN, Role.STAFF}

@@ -32,6 +32,8 @@ def organisation(request):
             "view_programme": perms.can_view_programme(user, org),
             "view_own_contacts": perms.can_view_own_contacts(user, org),
             "view_programme_alerts": perms.can_view_programme_alerts(user, org),
+            "view_funding": perms.can_view_funding(user, org),
+            "manage_funding": perms.can_manage_funding(user, org),
         },
     }
 
