@@ -47,6 +47,14 @@ AUDITED_MODELS = {
     "agency.Appointment",
     "agency.VisitLog",
     "agency.VisitContact",
+    "concierge.ConciergeSettings",
+    "concierge.ConciergeRequest",
+    "concierge.Item",
+    "concierge.Loan",
+    "concierge.OfficeHours",
+    "concierge.OfficeAppointment",
+    "concierge.Activity",
+    "concierge.Registration",
 }
 
 

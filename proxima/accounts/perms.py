@@ -133,3 +133,22 @@ def can_manage_appointments(user, organisation) -> bool:
 def can_log_visits(user, organisation) -> bool:
     """The visit log names the households met and feeds their interaction history: the staff who meet them."""
     return can_view_households(user, organisation)
+
+
+def can_view_concierge(user, organisation) -> bool:
+    """The concierge's file names inhabitants, tenants or not: the staff who welcome them at the counter, on the
+    phone or at the bus (admins, proximity team, field agents) read it and record requests, loans, appointments,
+    registrations and attendance. Field agents link only the households of their own sites."""
+    return can_view_households(user, organisation)
+
+
+def can_manage_concierge(user, organisation) -> bool:
+    """The inventory, the office hours, the activities and the concierge's public presentation decide what is
+    offered to inhabitants: admins and the proximity team."""
+    return can_manage_surveys(user, organisation)
+
+
+def can_view_interaction_history(user, organisation) -> bool:
+    """A household's whole interaction history, from every app: the staff who act on its record (field agents:
+    their own sites' households only, through ``Household.objects.visible_to``)."""
+    return can_view_households(user, organisation)
