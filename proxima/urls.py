@@ -12,5 +12,7 @@ urlpatterns = [
     path("repondre/", include("proxima.needs.urls_public")),
     path("agence/", include("proxima.agency.urls")),
     path("agence-mobile/", include("proxima.agency.urls_public")),
+    path("conciergerie/", include("proxima.concierge.urls")),
+    path("conciergerie-solidaire/", include("proxima.concierge.urls_public")),
     path("api/", api.urls),
 ]
