@@ -14,6 +14,7 @@ from django.db import transaction
 from proxima.accounts.enums import OrganisationKind, PartnerType, Role
 from proxima.accounts.models import Organisation, User
 from proxima.demo.agency import AgencyDemoResult, build_agency_demo, next_tuesday
+from proxima.demo.concierge import ConciergeDemoResult, build_concierge_demo
 from proxima.demo.generate import CommuneInfo, DemoParams, write_demo_files
 from proxima.demo.needs import NeedsDemoResult, build_needs_demo
 from proxima.imports.engine import ImportReport, run_import
@@ -64,6 +65,7 @@ class DemoResult:
     needs: NeedsDemoResult | None
     logins: list[tuple[str, str, str]]  # (email, role label, organisation)
     agency: AgencyDemoResult | None = None
+    concierge: ConciergeDemoResult | None = None
 
 
 def demo_communes() -> list[CommuneInfo]:
@@ -119,12 +121,15 @@ def build_demo(
     today: dt.date | None = None,
     agency: bool = True,
     agency_time_limit: int = 20,
+    concierge: bool = True,
     progress=None,
 ) -> DemoResult:
     """Build or refresh the demo. ``progress(step, done, total)`` reports the imports' progress.
 
     The mobile agency's schedule starts on the Tuesday after the real date, so that it is always to come;
     ``agency=False`` leaves the agency out; ``agency_time_limit`` is its planner's time in seconds.
+    The concierge (``concierge=False`` leaves it out) dates its past from ``today`` and its office hours and
+    coming workshop from the same Tuesday as the bus, after the agency so that it holds office hours at a stop.
     """
     load_reference_data()
     organisation, logins = ensure_organisations_and_users()
@@ -145,7 +150,7 @@ def build_demo(
         today=today,
         progress=step("households"),
     )
-    needs = agency_result = None
+    needs = agency_result = concierge_result = None
     if stock.applied and households.applied:
         needs = build_needs_demo(organisation, today=today, seed=seed, progress=step("answers"))
         if agency:
@@ -155,4 +160,8 @@ def build_demo(
                 planner_seed=seed,
                 time_limit=agency_time_limit,
             )
-    return DemoResult(organisation, stock, households, needs, logins, agency_result)
+        if concierge:
+            concierge_result = build_concierge_demo(
+                organisation, today=today, start=next_tuesday(dt.date.today()), seed=seed
+            )
+    return DemoResult(organisation, stock, households, needs, logins, agency_result, concierge_result)

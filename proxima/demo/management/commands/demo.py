@@ -65,6 +65,12 @@ class Command(BaseCommand):
                     f"couverture pondérée {plan.result.get('total_coverage', 0):.0f}"
                     + (" (publiée)" if plan.published_at else "")
                 )
+        if result.concierge:
+            c = result.concierge
+            self.stdout.write(
+                f"Conciergerie : {c.requests} demandes, {c.loans} prêts, {c.office_hours} permanences, "
+                f"{c.activities} activités"
+            )
         self.stdout.write("")
         self.stdout.write(f"Bailleur de démonstration : {result.organisation.name} (données synthétiques)")
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
