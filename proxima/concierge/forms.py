@@ -212,6 +212,15 @@ TRANSITION_TEXT = {
     "cancel": ("Motif de l'annulation", False),
     "reopen": ("Pourquoi la rouvrir", True),
 }
+# What the button of each transition says.
+ACTION_BUTTONS = {
+    "start": "Prendre en charge",
+    "hold": "Mettre en attente",
+    "resume": "Reprendre",
+    "complete": "Clore comme traitée",
+    "cancel": "Annuler la demande",
+    "reopen": "Rouvrir",
+}
 # Transitions that close the request: a contact with the inhabitant, by some channel.
 CLOSING = {"complete", "cancel"}
 
@@ -393,7 +402,9 @@ class StaffBookingForm(InhabitantForm):
     slot = forms.ChoiceField(label="Horaire", widget=forms.RadioSelect)
     topic = forms.CharField(label="Objet", max_length=200, required=False)
     received_via = forms.ChoiceField(
-        label="Pris", choices=[c for c in ReceivedVia.choices if c[0] != ReceivedVia.ONLINE], initial=ReceivedVia.PHONE
+        label="Rendez-vous pris",
+        choices=[c for c in ReceivedVia.choices if c[0] != ReceivedVia.ONLINE],
+        initial=ReceivedVia.PHONE,
     )
     require_contact = False
     field_order = ["slot", "household_reference", "name", "phone", "topic", "received_via"]

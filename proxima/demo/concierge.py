@@ -2,8 +2,8 @@
 
 Everything goes through the concierge's services, as in real use, so the requests have their logs and the
 tenants' contacts are in their households' histories. The past (requests, loans, a past outing and who came)
-is dated from ``today``; office hours and the coming workshop from ``start``, a date to come, so that they
-can be booked. The same seed and dates give the same data; rebuilding the demo changes nothing once the
+is dated from ``today`` (the real date in the demo, so that the concierge's file shows the last days'
+requests); office hours and the coming workshop from ``start``, a date to come, so that they can be booked. The same seed and dates give the same data; rebuilding the demo changes nothing once the
 concierge has its inventory.
 """
 
@@ -171,7 +171,7 @@ def _requests(organisation, rng, households, staff, today: dt.date) -> None:
             **who,
         )
         handler = rng.choice(staff)
-        later = received + dt.timedelta(hours=rng.randint(2, 48))
+        later = received + dt.timedelta(days=rng.randint(0, 2), hours=rng.randint(1, 5))  # within opening hours
         if days_ago <= 3:
             continue  # new, waiting in the file
         if via == ReceivedVia.ONLINE and rng.random() < 0.5:
@@ -195,8 +195,15 @@ def _loans(rng, items, households, by, today: dt.date) -> None:
         lent_on = today - dt.timedelta(days=rng.randint(20, 40))
         loan = services.lend_item(item=item, lent_on=lent_on, by=by, **_someone(rng, households))
         services.return_item(loan=loan, returned_on=min(loan.due_on, today), note="Rendu complet", by=by)
-    for item, days_ago in zip(items[6:9], [2, 5, 15], strict=True):
+    for item, days_ago in zip(items[6:8], [2, 5], strict=True):
         services.lend_item(item=item, lent_on=today - dt.timedelta(days=days_ago), by=by, **_someone(rng, households))
+    services.lend_item(
+        item=items[8],
+        lent_on=today - dt.timedelta(days=20),
+        due_on=today - dt.timedelta(days=6),
+        by=by,
+        **_someone(rng, households),
+    )
 
 
 def _office_hours(organisation, rng, households, by, start: dt.date) -> None:

@@ -128,8 +128,9 @@ def build_demo(
 
     The mobile agency's schedule starts on the Tuesday after the real date, so that it is always to come;
     ``agency=False`` leaves the agency out; ``agency_time_limit`` is its planner's time in seconds.
-    The concierge (``concierge=False`` leaves it out) dates its past from ``today`` and its office hours and
-    coming workshop from the same Tuesday as the bus, after the agency so that it holds office hours at a stop.
+    The concierge (``concierge=False`` leaves it out) is dated from the real date, so that its file shows
+    requests of the last days and its office hours are to come; it is built after the agency, so that it
+    holds office hours at one of the bus's stops.
     """
     load_reference_data()
     organisation, logins = ensure_organisations_and_users()
@@ -161,7 +162,8 @@ def build_demo(
                 time_limit=agency_time_limit,
             )
         if concierge:
+            real_today = dt.date.today()
             concierge_result = build_concierge_demo(
-                organisation, today=today, start=next_tuesday(dt.date.today()), seed=seed
+                organisation, today=real_today, start=next_tuesday(real_today), seed=seed
             )
     return DemoResult(organisation, stock, households, needs, logins, agency_result, concierge_result)

@@ -84,5 +84,5 @@ class TestConciergeDemo:
         Interaction.objects.filter(source__in=["conciergerie", "permanence", "activité"]).delete()
         for model in (ConciergeRequest, Loan, Item, OfficeHours, Activity):
             model.objects.for_organisation(organisation).delete()
-        build_concierge_demo(organisation, today=TODAY, start=next_tuesday(dt.date.today()), seed=0)
+        build_concierge_demo(organisation, today=dt.date.today(), start=next_tuesday(dt.date.today()), seed=0)
         assert snapshot(organisation) == before

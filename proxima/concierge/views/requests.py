@@ -15,8 +15,8 @@ from django.views.decorators.http import require_POST
 from proxima.accounts import audit, perms
 from proxima.agency.appointments import normalise_code
 from proxima.concierge import rules, services
-from proxima.concierge.enums import RequestAction
 from proxima.concierge.forms import (
+    ACTION_BUTTONS,
     AssignForm,
     RequestFilterForm,
     RequestForm,
@@ -189,7 +189,7 @@ def request_detail(request, pk):
             "household_visible": bool(visible_household_ids(request.user, [concierge_request.household_id])),
             "assign_form": AssignForm(initial={"assigned_to": concierge_request.assigned_to_id}, organisation=org),
             "transitions": [
-                {"action": a, "label": RequestAction(a).label, "form": TransitionForm(action=a, auto_id=f"{a}_%s")}
+                {"action": a, "label": ACTION_BUTTONS[a], "form": TransitionForm(action=a, auto_id=f"{a}_%s")}
                 for a in actions
             ],
         },
