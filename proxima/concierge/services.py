@@ -830,9 +830,9 @@ def record_attendance(
     )
     if unknown := set(present) - {r.pk for r in registrations}:
         raise ValidationError(f"Inscription inconnue ou non confirmée : {', '.join(map(str, sorted(unknown)))}.")
-    counts = [0, 0]
+    present, counts = set(present), [0, 0]
     for registration in registrations:
-        attended = registration.pk in set(present)
+        attended = registration.pk in present
         counts[0 if attended else 1] += 1
         changed, stale = registration.attended != attended, None
         if attended and registration.interaction is None and registration.household_id is not None:

@@ -33,6 +33,19 @@ class TestInventory:
         assert f"prêté jusqu'au {lent.due_on:%d/%m/%Y}" in content
         assert f"{reverse('concierge:loan_create')}?objet={free.pk}" in content
 
+    def test_constant_queries(self, logged, landlord, django_assert_num_queries):
+        """Whether each item is out comes with the page's rows: no query per item."""
+        LoanFactory(item__organisation=landlord)
+        # session, user, count, page rows with their loan state
+        with django_assert_num_queries(4):
+            logged.get(reverse("concierge:item_list"))
+        for _ in range(5):
+            LoanFactory(item__organisation=landlord)
+            ItemFactory(organisation=landlord)
+        with django_assert_num_queries(4):
+            response = logged.get(reverse("concierge:item_list"))
+        assert len(response.context["page"]) == 11
+
     def test_add_item(self, logged, landlord):
         response = logged.post(
             reverse("concierge:item_create"),

@@ -132,6 +132,18 @@ class TestOfficeHoursPages:
             s.title for s in logged.get(reverse("concierge:office_hours_list"), {"passees": "1"}).context["page"]
         ] == ["Passée"]
 
+    def test_list_constant_queries(self, logged, landlord, django_assert_num_queries):
+        """The sessions with their bookings counted, and where they are held, in a fixed number of queries."""
+        OfficeHoursFactory(organisation=landlord, place_kind="mobile_agency", stop=StopFactory(organisation=landlord))
+        # session, user, count, page rows with their stop, holder and bookings
+        with django_assert_num_queries(4):
+            logged.get(reverse("concierge:office_hours_list"))
+        for _ in range(5):
+            OfficeAppointmentFactory(office_hours__organisation=landlord)
+        with django_assert_num_queries(4):
+            response = logged.get(reverse("concierge:office_hours_list"))
+        assert len(response.context["page"]) == 6
+
 
 class TestActivityPages:
     def test_propose(self, logged, landlord, staff):

@@ -276,3 +276,20 @@ class TestUpdate:
         request.refresh_from_db()
         assert request.household == household
         assert Interaction.objects.get().channel == "web"
+
+    def test_field_agent_keeps_a_household_they_do_not_see(self, client, field_agent, landlord):
+        """A field agent correcting a request does not see, nor unlink, the household a colleague linked."""
+        household = HouseholdFactory(dwelling__building__site__organisation=landlord, reference="BAIL-CACHE")
+        request = ConciergeRequestFactory(organisation=landlord, household=household)
+        client.force_login(field_agent)
+        url = reverse("concierge:request_update", args=[request.pk])
+        assert "BAIL-CACHE" not in client.get(url).content.decode()
+        data = {
+            "kind": request.kind,
+            "due_on": request.due_on.isoformat(),
+            "name": "Nom corrigé",
+            "phone": request.phone,
+        }
+        assert client.post(url, data).status_code == 302
+        request.refresh_from_db()
+        assert (request.name, request.household) == ("Nom corrigé", household)
