@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "proxima.offer",
     "proxima.outreach",
     "proxima.funding",
+    "proxima.concierge",
     "proxima.demo",
 ]
 

@@ -15,5 +15,7 @@ urlpatterns = [
     path("offre/", include("proxima.offer.urls")),
     path("aines/", include("proxima.outreach.urls")),
     path("financements/", include("proxima.funding.urls")),
+    path("conciergerie/", include("proxima.concierge.urls")),
+    path("conciergerie-solidaire/", include("proxima.concierge.urls_public")),
     path("api/", api.urls),
 ]

@@ -26,6 +26,7 @@ PURE_MODULES = [
     "proxima.offer.data_inclusion",
     "proxima.outreach.schedule",
     "proxima.funding.matching",
+    "proxima.concierge.rules",
 ]
 
 

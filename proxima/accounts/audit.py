@@ -57,6 +57,14 @@ AUDITED_MODELS = {
     "outreach.ContactPlan",
     "outreach.Contact",
     "outreach.Alert",
+    "concierge.ConciergeSettings",
+    "concierge.ConciergeRequest",
+    "concierge.Item",
+    "concierge.Loan",
+    "concierge.OfficeHours",
+    "concierge.OfficeAppointment",
+    "concierge.Activity",
+    "concierge.Registration",
 }
 
 

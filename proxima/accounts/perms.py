@@ -204,3 +204,22 @@ def can_view_funding(user, organisation) -> bool:
 def can_manage_funding(user, organisation) -> bool:
     """Projects, budgets, co-financing plans and applications commit the landlord's money: admins and staff."""
     return _is_member(user, organisation) and is_landlord_user(user) and user.role in {Role.ADMIN, Role.STAFF}
+
+
+def can_view_concierge(user, organisation) -> bool:
+    """The concierge's file names inhabitants, tenants or not: the staff who welcome them at the counter, on the
+    phone or at the bus (admins, proximity team, field agents) read it and record requests, loans, appointments,
+    registrations and attendance. Field agents link only the households of their own sites."""
+    return can_view_households(user, organisation)
+
+
+def can_manage_concierge(user, organisation) -> bool:
+    """The inventory, the office hours, the activities and the concierge's public presentation decide what is
+    offered to inhabitants: admins and the proximity team."""
+    return can_manage_surveys(user, organisation)
+
+
+def can_view_interaction_history(user, organisation) -> bool:
+    """A household's whole interaction history, from every app: the staff who act on its record (field agents:
+    their own sites' households only, through ``Household.objects.visible_to``)."""
+    return can_view_households(user, organisation)

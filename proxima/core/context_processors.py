@@ -34,6 +34,8 @@ def organisation(request):
             "view_programme_alerts": perms.can_view_programme_alerts(user, org),
             "view_funding": perms.can_view_funding(user, org),
             "manage_funding": perms.can_manage_funding(user, org),
+            "view_concierge": perms.can_view_concierge(user, org),
+            "manage_concierge": perms.can_manage_concierge(user, org),
         },
     }
 

@@ -16,6 +16,7 @@ from proxima.accounts.enums import OrganisationKind, PartnerType, Role
 from proxima.accounts.models import Organisation, User
 from proxima.demo.agency import AgencyDemoResult, build_agency_demo, next_tuesday
 from proxima.demo.funding import build_funding_demo
+from proxima.demo.concierge import ConciergeDemoResult, build_concierge_demo
 from proxima.demo.generate import CommuneInfo, DemoParams, write_demo_files
 from proxima.demo.needs import NeedsDemoResult, build_needs_demo
 from proxima.demo.offer import OfferDemoResult, build_offer_demo
@@ -72,6 +73,7 @@ class DemoResult:
     agency: AgencyDemoResult | None = None
     offer: OfferDemoResult | None = None
     outreach: OutreachDemoResult | None = None
+    concierge: ConciergeDemoResult | None = None
 
 
 def demo_communes() -> list[CommuneInfo]:
@@ -129,6 +131,7 @@ def build_demo(
     agency_time_limit: int = 20,
     offer: bool = True,
     outreach_today: dt.date | None = None,
+    concierge: bool = True,
     progress=None,
 ) -> DemoResult:
     """Build or refresh the demo. ``progress(step, done, total)`` reports the imports' progress.
@@ -137,7 +140,9 @@ def build_demo(
     ``agency=False`` leaves the agency out; ``agency_time_limit`` is its planner's time in seconds;
     ``offer=False`` leaves the catalogue of services out (it lists the agency's stops when there are some). The
     outreach programme's six weeks of contacts end the day before ``outreach_today`` (the real date by default),
-    so that its calendar is current.
+    so that its calendar is current. The concierge (``concierge=False`` leaves it out) is dated from the real date, so that its file shows
+    requests of the last days and its office hours are to come; it is built after the agency, so that it
+    holds office hours at one of the bus's stops.
     """
     load_reference_data()
     organisation, logins = ensure_organisations_and_users()
@@ -158,7 +163,7 @@ def build_demo(
         today=today,
         progress=step("households"),
     )
-    needs = agency_result = offer_result = outreach_result = None
+    needs = agency_result = offer_result = outreach_result = concierge_result = None
     if stock.applied and households.applied:
         needs = build_needs_demo(organisation, today=today, seed=seed, progress=step("answers"))
         outreach_result = build_outreach_demo(organisation, today=outreach_today or timezone.localdate(), seed=seed)
@@ -172,4 +177,11 @@ def build_demo(
         if offer:
             offer_result = build_offer_demo(organisation, today=today)
         build_funding_demo(organisation, today=today)
-    return DemoResult(organisation, stock, households, needs, logins, agency_result, offer_result, outreach_result)
+        if concierge:
+            real_today = dt.date.today()
+            concierge_result = build_concierge_demo(
+                organisation, today=real_today, start=next_tuesday(real_today), seed=seed
+            )
+    return DemoResult(
+        organisation, stock, households, needs, logins, agency_result, offer_result, outreach_result, concierge_result
+    )

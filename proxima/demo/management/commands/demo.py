@@ -76,6 +76,12 @@ class Command(BaseCommand):
                 f"{result.outreach.contacts} contacts enregistrés, {result.outreach.alerts} alertes "
                 "(bénévole de l'association : benevole@demo.proxima.invalid)"
             )
+        if result.concierge:
+            c = result.concierge
+            self.stdout.write(
+                f"Conciergerie : {c.requests} demandes, {c.loans} prêts, {c.office_hours} permanences, "
+                f"{c.activities} activités"
+            )
         self.stdout.write("")
         self.stdout.write(f"Bailleur de démonstration : {result.organisation.name} (données synthétiques)")
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
