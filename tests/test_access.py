@@ -16,8 +16,8 @@ from proxima.accounts.services import create_api_token
 from proxima.imports.models import ImportJob, ImportStatus
 from tests.accounts.factories import OrganisationFactory, UserFactory
 from tests.agency import ACCESS_AREAS as AGENCY_AREAS
-from tests.funding import ACCESS_AREAS as FUNDING_AREAS
 from tests.concierge import ACCESS_AREAS as CONCIERGE_AREAS
+from tests.funding import ACCESS_AREAS as FUNDING_AREAS
 from tests.households.factories import ConsentFactory, PersonFactory
 from tests.needs import access_analysis, access_collect, access_outreach, access_paper, access_respond, access_surveys
 from tests.offer import ACCESS_AREAS as OFFER_AREAS

@@ -15,8 +15,8 @@ from django.utils import timezone
 from proxima.accounts.enums import OrganisationKind, PartnerType, Role
 from proxima.accounts.models import Organisation, User
 from proxima.demo.agency import AgencyDemoResult, build_agency_demo, next_tuesday
-from proxima.demo.funding import build_funding_demo
 from proxima.demo.concierge import ConciergeDemoResult, build_concierge_demo
+from proxima.demo.funding import build_funding_demo
 from proxima.demo.generate import CommuneInfo, DemoParams, write_demo_files
 from proxima.demo.needs import NeedsDemoResult, build_needs_demo
 from proxima.demo.offer import OfferDemoResult, build_offer_demo
