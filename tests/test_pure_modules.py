@@ -21,6 +21,8 @@ PURE_MODULES = [
     "proxima.agency.demand",
     "proxima.agency.travel",
     "proxima.agency.horizon",
+    "proxima.billing.rules",
+    "proxima.billing.amounts",
 ]
 
 
