@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "proxima.imports",
     "proxima.needs",
     "proxima.agency",
+    "proxima.billing",
     "proxima.demo",
 ]
 

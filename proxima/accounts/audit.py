@@ -47,6 +47,11 @@ AUDITED_MODELS = {
     "agency.Appointment",
     "agency.VisitLog",
     "agency.VisitContact",
+    "billing.CollectiveAgreement",
+    "billing.BilledService",
+    "billing.ChargeRule",
+    "billing.Subscription",
+    "billing.HouseholdExit",
 }
 
 
