@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from proxima.billing.rules import (
     ChargeList,
@@ -64,11 +65,11 @@ class Month:
             raise ValueError(f"Expected a month as YYYY-MM, got {text!r}.") from None
         return cls(year, month)
 
-    @property
+    @cached_property
     def days(self) -> int:
         return calendar.monthrange(self.year, self.month)[1]
 
-    @property
+    @cached_property
     def period(self) -> Period:
         return Period(dt.date(self.year, self.month, 1), dt.date(self.year, self.month, self.days))
 
@@ -147,16 +148,12 @@ class MonthBilling:
         return sum((line.amount for line in self.lines), Decimal("0.00"))
 
 
-def _occupied(month: Month, occupancy: Occupancy) -> Period | None:
-    return month.period.intersect(occupancy.start, occupancy.end)
-
-
 def _dwelling_shares(month: Month, occupancies: list[Occupancy]) -> dict[int, Period]:
     """Each household's days of a dwelling, a shared day going to the household leaving."""
     shares: dict[int, Period] = {}
     last_billed: dt.date | None = None
     for occupancy in sorted(occupancies, key=lambda o: (o.start, o.household_id)):
-        days = _occupied(month, occupancy)
+        days = month.period.intersect(occupancy.start, occupancy.end)
         if days is None:
             continue
         if last_billed is not None and days.start <= last_billed:
@@ -198,10 +195,15 @@ def compute_month(
         rules would bill but the framework refuses, the refusal.
     """
     period = month.period
-    occupancies = [o for o in occupancies if _occupied(month, o) is not None]
+    occupied: dict[int, Period] = {}
+    present: list[Occupancy] = []
     by_dwelling: dict[int, list[Occupancy]] = defaultdict(list)
     for occupancy in occupancies:
-        by_dwelling[occupancy.dwelling_id].append(occupancy)
+        days = period.intersect(occupancy.start, occupancy.end)
+        if days is not None:
+            occupied[occupancy.household_id] = days
+            present.append(occupancy)
+            by_dwelling[occupancy.dwelling_id].append(occupancy)
     shared: dict[int, Period] = {}
     for dwelling_occupancies in by_dwelling.values():
         shared.update(_dwelling_shares(month, dwelling_occupancies))
@@ -213,40 +215,49 @@ def compute_month(
         if in_force is None:
             continue
         consents = subscribers.get(rule.service_id, {})
-        for occupancy in occupancies:
+        spans = shared if rule.basis == Basis.PER_DWELLING else occupied
+        # Whether a cost is on the list does not depend on the household: checked once for the rule.
+        rule_check = None
+        if rule.billing.mode == Mode.RECOVERABLE_CHARGE:
+            rule_check = check_household_billing(
+                rule.billing, period=in_force, site_id=0, consent=None, charge_list=charge_list
+            )
+        for occupancy in present:
+            household_id = occupancy.household_id
             if rule.site_ids is not None and occupancy.site_id not in rule.site_ids:
                 continue
-            if rule.billing.mode == Mode.SUBSCRIPTION and occupancy.household_id not in consents:
+            if rule.billing.mode == Mode.SUBSCRIPTION and household_id not in consents:
                 continue  # only subscribed households are billed for a subscription
-            if rule.basis == Basis.PER_DWELLING:
-                days = shared.get(occupancy.household_id)
-            else:
-                days = _occupied(month, occupancy)
+            days = spans.get(household_id)
             days = days.intersect(in_force.start, in_force.end) if days is not None else None
             if days is None:
                 continue
-            check = check_household_billing(
-                rule.billing,
-                period=days,
-                site_id=occupancy.site_id,
-                consent=consents.get(occupancy.household_id),
-                charge_list=charge_list,
-            )
+            if rule_check is not None:
+                check, billed = rule_check, days
+            else:
+                check = check_household_billing(
+                    rule.billing,
+                    period=days,
+                    site_id=occupancy.site_id,
+                    consent=consents.get(household_id),
+                    charge_list=charge_list,
+                )
+                billed = check.billed
             if not check.ok:
-                refusals.extend(HouseholdRefusal(occupancy.household_id, rule.id, r) for r in check.refusals)
+                refusals.extend(HouseholdRefusal(household_id, rule.id, r) for r in check.refusals)
                 continue
-            billed = check.billed
+            count = billed.days
             lines.append(
                 ChargeLine(
-                    household_id=occupancy.household_id,
+                    household_id=household_id,
                     rule_id=rule.id,
                     service_id=rule.service_id,
                     mode=rule.billing.mode,
                     start=billed.start,
                     end=billed.end,
-                    days=billed.days,
+                    days=count,
                     days_in_month=month.days,
-                    amount=prorate(rule.amount, billed.days, month.days),
+                    amount=prorate(rule.amount, count, month.days),
                 )
             )
     lines.sort(key=lambda line: (line.household_id, line.rule_id))

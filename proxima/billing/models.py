@@ -1,5 +1,7 @@
+import calendar
+
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
 from proxima.billing.enums import BillingMode, ChargeBasis, CostType, RunStatus
@@ -267,38 +269,43 @@ class BillingRun(models.Model):
         return self.status in {RunStatus.QUEUED, RunStatus.RUNNING}
 
 
-class ChargeLineQuerySet(OrganisationQuerySet):
-    def recoverable(self):
-        return self.filter(mode=BillingMode.RECOVERABLE_CHARGE)
+class ChargeLineQuerySet(models.QuerySet):
+    def for_organisation(self, organisation):
+        return self.filter(run__organisation=organisation)
 
-    def with_totals(self):
-        return self.aggregate(total=Sum("amount"), count=Count("id"))
+    def recoverable(self):
+        """Lines of recoverable charges: only they carry a cost code of the legal list."""
+        return self.exclude(cost_code="")
 
 
 class ChargeLine(models.Model):
-    """What one household owes for one service in one month; the codes are copied as billed."""
+    """What one household owes for one service in one month; the codes are copied as billed.
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    Kept narrow (the month, the organisation and the mode are the run's and the service's): a large
+    landlord's month is some 150,000 lines written at once.
+    """
+
     run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="lines")
     household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="+")
     service = models.ForeignKey(BilledService, on_delete=models.PROTECT, related_name="+")
     rule = models.ForeignKey(ChargeRule, on_delete=models.PROTECT, related_name="+")
-    month = models.DateField(_("mois"))
-    mode = models.CharField(_("mode de facturation"), max_length=25, choices=BillingMode.choices)
-    cost_code = models.CharField(_("poste"), max_length=30, blank=True)
-    charge_code = models.CharField(_("code de charge"), max_length=30, blank=True)
     period_start = models.DateField(_("du"))
     period_end = models.DateField(_("au"))
     days = models.PositiveSmallIntegerField(_("jours facturés"))
-    days_in_month = models.PositiveSmallIntegerField(_("jours du mois"))
     amount = models.DecimalField(_("montant (€)"), max_digits=10, decimal_places=2)
+    cost_code = models.CharField(_("poste"), max_length=30, blank=True)
+    charge_code = models.CharField(_("code de charge"), max_length=30, blank=True)
 
     objects = ChargeLineQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("ligne de charge")
-        ordering = ["month", "household", "service"]
-        indexes = [models.Index(fields=["household", "month"], name="chargeline_household_month")]
+        ordering = ["run", "household", "service"]
+        indexes = [models.Index(fields=["household", "run"], name="chargeline_household_run")]
 
     def __str__(self):
         return f"{self.service_id} · {self.amount} €"
+
+    @property
+    def days_in_month(self) -> int:
+        return calendar.monthrange(self.period_start.year, self.period_start.month)[1]

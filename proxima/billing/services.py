@@ -202,24 +202,25 @@ def _refusals_summary(result: amounts.MonthBilling, references: dict[int, str]) 
 
 
 def charge_line_rows(run: BillingRun, result: amounts.MonthBilling, services: dict[int, BilledService]) -> list:
-    """The result's lines as unsaved ``ChargeLine`` rows of ``run``."""
-    month = result.month.period.start
+    """The result's lines as unsaved ``ChargeLine`` rows of ``run``.
+
+    Built with positional values in the model's field order, Django's fast path (as when loading rows):
+    keyword arguments cost as much as the insert itself at 150,000 lines.
+    """
+    codes = {pk: (service.cost_code, service.charge_code) for pk, service in services.items()}
+    run_id = run.pk
     return [
         ChargeLine(
-            organisation_id=run.organisation_id,
-            run_id=run.pk,
-            household_id=line.household_id,
-            service_id=line.service_id,
-            rule_id=line.rule_id,
-            month=month,
-            mode=line.mode.value,
-            cost_code=services[line.service_id].cost_code,
-            charge_code=services[line.service_id].charge_code,
-            period_start=line.start,
-            period_end=line.end,
-            days=line.days,
-            days_in_month=line.days_in_month,
-            amount=line.amount,
+            None,
+            run_id,
+            line.household_id,
+            line.service_id,
+            line.rule_id,
+            line.start,
+            line.end,
+            line.days,
+            line.amount,
+            *codes[line.service_id],
         )
         for line in result.lines
     ]
