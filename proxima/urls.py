@@ -12,5 +12,6 @@ urlpatterns = [
     path("repondre/", include("proxima.needs.urls_public")),
     path("agence/", include("proxima.agency.urls")),
     path("agence-mobile/", include("proxima.agency.urls_public")),
+    path("facturation/", include("proxima.billing.urls")),
     path("api/", api.urls),
 ]

@@ -106,11 +106,13 @@ class BilledService(models.Model):
                 name="billedservice_agreement_iff_agreement_mode",
                 condition=(Q(mode=BillingMode.COLLECTIVE_AGREEMENT) & Q(agreement__isnull=False))
                 | (~Q(mode=BillingMode.COLLECTIVE_AGREEMENT) & Q(agreement__isnull=True)),
+                violation_error_message=_("Seul un service facturé par accord collectif est rattaché à un accord."),
             ),
             models.CheckConstraint(
                 name="billedservice_cost_code_iff_recoverable",
                 condition=(Q(mode=BillingMode.RECOVERABLE_CHARGE) & ~Q(cost_code=""))
                 | (~Q(mode=BillingMode.RECOVERABLE_CHARGE) & Q(cost_code="")),
+                violation_error_message=_("Seule une charge récupérable porte un poste de la liste."),
             ),
         ]
 

@@ -28,6 +28,7 @@ def organisation(request):
             "plan_tours": perms.can_plan_tours(user, org),
             "manage_appointments": perms.can_manage_appointments(user, org),
             "log_visits": perms.can_log_visits(user, org),
+            "view_billing": perms.can_view_billing(user, org),
         },
     }
 
