@@ -14,6 +14,7 @@ from django.db import transaction
 from proxima.accounts.enums import OrganisationKind, PartnerType, Role
 from proxima.accounts.models import Organisation, User
 from proxima.demo.agency import AgencyDemoResult, build_agency_demo, next_tuesday
+from proxima.demo.billing import BillingDemoResult, build_billing_demo
 from proxima.demo.generate import CommuneInfo, DemoParams, write_demo_files
 from proxima.demo.needs import NeedsDemoResult, build_needs_demo
 from proxima.imports.engine import ImportReport, run_import
@@ -64,6 +65,7 @@ class DemoResult:
     needs: NeedsDemoResult | None
     logins: list[tuple[str, str, str]]  # (email, role label, organisation)
     agency: AgencyDemoResult | None = None
+    billing: BillingDemoResult | None = None
 
 
 def demo_communes() -> list[CommuneInfo]:
@@ -145,7 +147,7 @@ def build_demo(
         today=today,
         progress=step("households"),
     )
-    needs = agency_result = None
+    needs = agency_result = billing_result = None
     if stock.applied and households.applied:
         needs = build_needs_demo(organisation, today=today, seed=seed, progress=step("answers"))
         if agency:
@@ -155,4 +157,5 @@ def build_demo(
                 planner_seed=seed,
                 time_limit=agency_time_limit,
             )
-    return DemoResult(organisation, stock, households, needs, logins, agency_result)
+        billing_result = build_billing_demo(organisation, today=today)
+    return DemoResult(organisation, stock, households, needs, logins, agency_result, billing_result)

@@ -65,6 +65,12 @@ class Command(BaseCommand):
                     f"couverture pondérée {plan.result.get('total_coverage', 0):.0f}"
                     + (" (publiée)" if plan.published_at else "")
                 )
+        if result.billing:
+            run = result.billing.run
+            self.stdout.write(
+                f"Facturation de {run.month:%m/%Y} : {run.lines_count} lignes de charge, {run.total} € "
+                f"(charge récupérable, accord Wi-Fi, abonnements consentis)."
+            )
         self.stdout.write("")
         self.stdout.write(f"Bailleur de démonstration : {result.organisation.name} (données synthétiques)")
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
