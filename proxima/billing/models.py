@@ -288,9 +288,11 @@ class ChargeLine(models.Model):
     """
 
     run = models.ForeignKey(BillingRun, on_delete=models.CASCADE, related_name="lines")
-    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="+")
+    # The (household, run) index serves the household's lookups; a rule's lines are only looked up when the
+    # rule is deleted (rare): each index left out saves a second of the month's write at 150,000 lines.
+    household = models.ForeignKey("households.Household", on_delete=models.PROTECT, related_name="+", db_index=False)
     service = models.ForeignKey(BilledService, on_delete=models.PROTECT, related_name="+")
-    rule = models.ForeignKey(ChargeRule, on_delete=models.PROTECT, related_name="+")
+    rule = models.ForeignKey(ChargeRule, on_delete=models.PROTECT, related_name="+", db_index=False)
     period_start = models.DateField(_("du"))
     period_end = models.DateField(_("au"))
     days = models.PositiveSmallIntegerField(_("jours facturés"))
