@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "proxima.outreach",
     "proxima.funding",
     "proxima.concierge",
+    "proxima.billing",
     "proxima.demo",
 ]
 

@@ -17,5 +17,6 @@ urlpatterns = [
     path("financements/", include("proxima.funding.urls")),
     path("conciergerie/", include("proxima.concierge.urls")),
     path("conciergerie-solidaire/", include("proxima.concierge.urls_public")),
+    path("facturation/", include("proxima.billing.urls")),
     path("api/", api.urls),
 ]

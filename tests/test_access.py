@@ -16,6 +16,7 @@ from proxima.accounts.services import create_api_token
 from proxima.imports.models import ImportJob, ImportStatus
 from tests.accounts.factories import OrganisationFactory, UserFactory
 from tests.agency import ACCESS_AREAS as AGENCY_AREAS
+from tests.billing import ACCESS_AREAS as BILLING_AREAS
 from tests.concierge import ACCESS_AREAS as CONCIERGE_AREAS
 from tests.funding import ACCESS_AREAS as FUNDING_AREAS
 from tests.households.factories import ConsentFactory, PersonFactory
@@ -91,7 +92,7 @@ ROUTES = {
 # Each area of the needs app declares its routes, and what they need in the world, in its own module.
 NEEDS_AREAS = [access_surveys, access_collect, access_respond, access_paper, access_analysis, access_outreach]
 # The other apps' areas likewise (tests/<app>/access_*.py, listed in tests/<app>/__init__.py).
-AREAS = NEEDS_AREAS + AGENCY_AREAS + OFFER_AREAS + OUTREACH_AREAS + FUNDING_AREAS + CONCIERGE_AREAS
+AREAS = NEEDS_AREAS + AGENCY_AREAS + OFFER_AREAS + OUTREACH_AREAS + FUNDING_AREAS + CONCIERGE_AREAS + BILLING_AREAS
 for _area in AREAS:
     assert not set(_area.ROUTES) & set(ROUTES), f"{_area.__name__} declares a route twice"
     ROUTES.update(_area.ROUTES)

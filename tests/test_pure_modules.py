@@ -27,6 +27,8 @@ PURE_MODULES = [
     "proxima.outreach.schedule",
     "proxima.funding.matching",
     "proxima.concierge.rules",
+    "proxima.billing.rules",
+    "proxima.billing.amounts",
 ]
 
 

@@ -65,6 +65,11 @@ AUDITED_MODELS = {
     "concierge.OfficeAppointment",
     "concierge.Activity",
     "concierge.Registration",
+    "billing.CollectiveAgreement",
+    "billing.BilledService",
+    "billing.ChargeRule",
+    "billing.Subscription",
+    "billing.HouseholdExit",
 }
 
 

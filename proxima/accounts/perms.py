@@ -223,3 +223,19 @@ def can_view_interaction_history(user, organisation) -> bool:
     """A household's whole interaction history, from every app: the staff who act on its record (field agents:
     their own sites' households only, through ``Household.objects.visible_to``)."""
     return can_view_households(user, organisation)
+
+
+def can_view_billing(user, organisation) -> bool:
+    """Services' billing modes, agreements and monthly totals name no household: managers and finance read them."""
+    return can_view_needs(user, organisation)
+
+
+def can_manage_billing(user, organisation) -> bool:
+    """A billing mode, an amount or a run puts money on tenants' accounts: admins and the proximity team."""
+    return can_manage_surveys(user, organisation)
+
+
+def can_view_charge_lines(user, organisation) -> bool:
+    """Charge lines and a household's annual statement name households by lease: admins and the proximity team,
+    not field agents (whose sites alone would give a partial account) nor read-only users."""
+    return can_manage_billing(user, organisation)

@@ -36,6 +36,7 @@ def organisation(request):
             "manage_funding": perms.can_manage_funding(user, org),
             "view_concierge": perms.can_view_concierge(user, org),
             "manage_concierge": perms.can_manage_concierge(user, org),
+            "view_billing": perms.can_view_billing(user, org),
         },
     }
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from proxima.accounts.enums import OrganisationKind, PartnerType, Role
 from proxima.accounts.models import Organisation, User
 from proxima.demo.agency import AgencyDemoResult, build_agency_demo, next_tuesday
+from proxima.demo.billing import BillingDemoResult, build_billing_demo
 from proxima.demo.concierge import ConciergeDemoResult, build_concierge_demo
 from proxima.demo.funding import build_funding_demo
 from proxima.demo.generate import CommuneInfo, DemoParams, write_demo_files
@@ -74,6 +75,7 @@ class DemoResult:
     offer: OfferDemoResult | None = None
     outreach: OutreachDemoResult | None = None
     concierge: ConciergeDemoResult | None = None
+    billing: BillingDemoResult | None = None
 
 
 def demo_communes() -> list[CommuneInfo]:
@@ -163,7 +165,7 @@ def build_demo(
         today=today,
         progress=step("households"),
     )
-    needs = agency_result = offer_result = outreach_result = concierge_result = None
+    needs = agency_result = offer_result = outreach_result = concierge_result = billing_result = None
     if stock.applied and households.applied:
         needs = build_needs_demo(organisation, today=today, seed=seed, progress=step("answers"))
         outreach_result = build_outreach_demo(organisation, today=outreach_today or timezone.localdate(), seed=seed)
@@ -182,6 +184,16 @@ def build_demo(
             concierge_result = build_concierge_demo(
                 organisation, today=real_today, start=next_tuesday(real_today), seed=seed
             )
+        billing_result = build_billing_demo(organisation, today=today)
     return DemoResult(
-        organisation, stock, households, needs, logins, agency_result, offer_result, outreach_result, concierge_result
+        organisation,
+        stock,
+        households,
+        needs,
+        logins,
+        agency_result,
+        offer=offer_result,
+        outreach=outreach_result,
+        concierge=concierge_result,
+        billing=billing_result,
     )

@@ -82,6 +82,12 @@ class Command(BaseCommand):
                 f"Conciergerie : {c.requests} demandes, {c.loans} prêts, {c.office_hours} permanences, "
                 f"{c.activities} activités"
             )
+        if result.billing:
+            run = result.billing.run
+            self.stdout.write(
+                f"Facturation de {run.month:%m/%Y} : {run.lines_count} lignes de charge, {run.total} € "
+                f"(charge récupérable, accord Wi-Fi, abonnements consentis)."
+            )
         self.stdout.write("")
         self.stdout.write(f"Bailleur de démonstration : {result.organisation.name} (données synthétiques)")
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
