@@ -12,5 +12,6 @@ urlpatterns = [
     path("repondre/", include("proxima.needs.urls_public")),
     path("agence/", include("proxima.agency.urls")),
     path("agence-mobile/", include("proxima.agency.urls_public")),
+    path("orientations/", include("proxima.offer.urls_referrals")),
     path("api/", api.urls),
 ]

@@ -18,6 +18,7 @@ from tests.accounts.factories import OrganisationFactory, UserFactory
 from tests.agency import ACCESS_AREAS as AGENCY_AREAS
 from tests.households.factories import ConsentFactory, PersonFactory
 from tests.needs import access_analysis, access_collect, access_outreach, access_paper, access_respond, access_surveys
+from tests.offer import ACCESS_AREAS as OFFER_AREAS
 from tests.territory.factories import DwellingFactory
 
 PUBLIC = "public"
@@ -87,7 +88,7 @@ ROUTES = {
 # Each area of the needs app declares its routes, and what they need in the world, in its own module.
 NEEDS_AREAS = [access_surveys, access_collect, access_respond, access_paper, access_analysis, access_outreach]
 # The agency app's areas likewise (tests/agency/access_*.py, listed in tests/agency/__init__.py).
-AREAS = NEEDS_AREAS + AGENCY_AREAS
+AREAS = NEEDS_AREAS + AGENCY_AREAS + OFFER_AREAS
 for _area in AREAS:
     assert not set(_area.ROUTES) & set(ROUTES), f"{_area.__name__} declares a route twice"
     ROUTES.update(_area.ROUTES)

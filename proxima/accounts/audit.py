@@ -52,6 +52,8 @@ AUDITED_MODELS = {
     "offer.PartnershipAgreement",
     "offer.Service",
     "offer.Bundle",
+    "offer.Referral",
+    "offer.ReferralSettings",
 }
 
 

@@ -28,6 +28,8 @@ def organisation(request):
             "plan_tours": perms.can_plan_tours(user, org),
             "manage_appointments": perms.can_manage_appointments(user, org),
             "log_visits": perms.can_log_visits(user, org),
+            "view_referrals": perms.can_view_referrals(user, org),
+            "answer_referrals": perms.can_answer_referrals(user, org),
         },
     }
 
