@@ -21,6 +21,7 @@ PURE_MODULES = [
     "proxima.agency.demand",
     "proxima.agency.travel",
     "proxima.agency.horizon",
+    "proxima.offer.gaps",
 ]
 
 
