@@ -13,5 +13,6 @@ urlpatterns = [
     path("agence/", include("proxima.agency.urls")),
     path("agence-mobile/", include("proxima.agency.urls_public")),
     path("orientations/", include("proxima.offer.urls_referrals")),
+    path("besoins-offre/", include("proxima.offer.urls_gaps")),
     path("api/", api.urls),
 ]

@@ -162,8 +162,18 @@ def can_answer_referrals(user, organisation) -> bool:
     )
 
 
+def can_view_gaps(user, organisation) -> bool:
+    """Needs versus offer are counts per territory, no names: those who read the needs. The households behind a
+    count are listed only for those who may see households (``can_view_households``)."""
+    return can_view_needs(user, organisation)
+
+
 def can_act_on_referrals(user, organisation) -> bool:
     """Either side changes a referral's status: the partner's users answer it, the landlord's staff withdraw it or
     record an answer a partner gave on the phone. Which referrals each may touch is decided by the queryset."""
     return can_refer(user, organisation) or can_answer_referrals(user, organisation)
 
+
+def can_view_gap_households(user, organisation) -> bool:
+    """The households behind a gap are named households: those who read the gaps and may see households."""
+    return can_view_gaps(user, organisation) and can_view_households(user, organisation)

@@ -30,6 +30,7 @@ def organisation(request):
             "log_visits": perms.can_log_visits(user, org),
             "view_referrals": perms.can_view_referrals(user, org),
             "answer_referrals": perms.can_answer_referrals(user, org),
+            "view_gaps": perms.can_view_gaps(user, org),
         },
     }
 
