@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -392,7 +392,10 @@ def compute_gaps(
     }
     need_bits = {need: sum(1 << j for j in cols) for need, cols in answering.items()}
     site_bits = {site_id: _bits(within[index[site_id]]) for site_id in per_site}
-    nearest = {need: km[:, cols].min(axis=1) if cols else None for need, cols in answering.items()}
+    # Plain floats per site: indexing a NumPy array one value at a time costs more than the rules themselves.
+    nearest = {need: km[:, cols].min(axis=1).tolist() if cols else None for need, cols in answering.items()}
+    reach = _ReachCache(services)
+    suggest = _PartnerSuggestions(partners, params.max_partners) if params.max_partners and partners else None
 
     coverages = []
     for territory in territories:
@@ -404,17 +407,29 @@ def compute_gaps(
             i = index[site_id]
             for need, households in site_counts.items():
                 bits = site_bits[site_id] & need_bits[need]
-                entry = totals.setdefault(need, [0, 0, 0, math.inf])
+                entry = totals.get(need)
+                if entry is None:
+                    entry = totals[need] = [0, 0, 0, math.inf]
                 entry[0] += households
                 if bits:
                     entry[1] += households
                     entry[2] |= bits
-                if nearest[need] is not None:
-                    entry[3] = min(entry[3], float(nearest[need][i]))
+                if nearest[need] is not None and nearest[need][i] < entry[3]:
+                    entry[3] = nearest[need][i]
         for need in sorted(totals, key=need_order.__getitem__):
             households, reached, bits, nearest_km = totals[need]
             coverages.append(
-                _coverage(territory, need, households, reached, bits, nearest_km, services, answering[need], params)
+                _coverage(
+                    territory,
+                    need,
+                    households,
+                    reached,
+                    reach(bits),
+                    nearest_km,
+                    bool(answering[need]),
+                    params,
+                    suggest,
+                )
             )
 
     gaps = sorted(
@@ -428,18 +443,36 @@ def compute_gaps(
             need_order[c.need],
         ),
     )
-    if params.max_partners and partners:
-        gaps = [_with_partners(gap, partners, params.max_partners) for gap in gaps]
     return GapReport(coverages=tuple(coverages), gaps=tuple(gaps))
 
 
-def _coverage(territory, need, households, reached, bits, nearest_km, services, answering, params) -> Coverage:
-    in_reach = [services[j] for j in _indices(bits)]
-    capacity = None if not in_reach or any(s.capacity is None for s in in_reach) else sum(s.capacity for s in in_reach)
-    hours_known = bool(in_reach) and all(s.open_weekdays is not None for s in in_reach)
-    open_days = len(frozenset().union(*(s.open_weekdays for s in in_reach))) if hours_known else None
+class _ReachCache:
+    """The services within reach, their capacity and their opening days, for each set of services (as bits) met:
+    many territories share the same set."""
+
+    def __init__(self, services: Sequence[ServiceOffer]):
+        self.services = services
+        self.found: dict[int, tuple[tuple[int, ...], int | None, int | None]] = {}
+
+    def __call__(self, bits: int) -> tuple[tuple[int, ...], int | None, int | None]:
+        found = self.found.get(bits)
+        if found is None:
+            in_reach = [self.services[j] for j in _indices(bits)]
+            capacity = (
+                None
+                if not in_reach or any(s.capacity is None for s in in_reach)
+                else sum(s.capacity for s in in_reach)
+            )
+            hours_known = bool(in_reach) and all(s.open_weekdays is not None for s in in_reach)
+            open_days = len(frozenset().union(*(s.open_weekdays for s in in_reach))) if hours_known else None
+            found = self.found[bits] = (tuple(s.id for s in in_reach), capacity, open_days)
+        return found
+
+
+def _coverage(territory, need, households, reached, reach, nearest_km, answered, params, suggest) -> Coverage:
+    services, capacity, open_days = reach
     reasons: list[str] = []
-    if not answering:
+    if not answered:
         status, reasons = NOT_COVERED, [NO_SERVICE]
     elif reached == 0:
         status, reasons = NOT_COVERED, [TOO_FAR]
@@ -458,25 +491,50 @@ def _coverage(territory, need, households, reached, bits, nearest_km, services, 
         reached=reached,
         status=status,
         reasons=tuple(reasons),
-        services=tuple(s.id for s in in_reach),
+        services=services,
         capacity=capacity,
         open_days=open_days,
         nearest_km=None if math.isinf(nearest_km) else round(nearest_km, 1),
+        partners=suggest(territory.communes, need) if suggest is not None and status != COVERED else (),
     )
 
 
-def _with_partners(gap: Coverage, partners: Sequence[PartnerOffer], limit: int) -> Coverage:
-    themes = NEED_THEMES[gap.need]
-    matches = []
-    for partner in partners:
-        covers_theme = not partner.themes.isdisjoint(themes)
-        covers_area = not partner.communes.isdisjoint(gap.territory.communes)
-        if covers_theme or covers_area:
-            matches.append(PartnerMatch(partner.id, partner.name, covers_theme, covers_area))
-    matches.sort(
-        key=lambda m: (not (m.covers_theme and m.covers_area), not m.covers_theme, m.name.casefold(), m.partner_id)
-    )
-    return replace(gap, partners=tuple(matches[:limit]))
+class _PartnerSuggestions:
+    """The partners that could fill a gap: those covering the need's themes or one of the territory's communes,
+    both first, then the theme, then the area; by name. Computed once per (communes, need)."""
+
+    def __init__(self, partners: Sequence[PartnerOffer], limit: int):
+        self.partners = partners
+        self.limit = limit
+        self.by_need = {
+            need: {i for i, p in enumerate(partners) if not p.themes.isdisjoint(themes)}
+            for need, themes in NEED_THEMES.items()
+        }
+        self.by_commune: dict[str, set[int]] = {}
+        for i, partner in enumerate(partners):
+            for commune in partner.communes:
+                self.by_commune.setdefault(commune, set()).add(i)
+        self.found: dict[tuple[frozenset[str], str], tuple[PartnerMatch, ...]] = {}
+
+    def __call__(self, communes: frozenset[str], need: str) -> tuple[PartnerMatch, ...]:
+        key = (communes, need)
+        found = self.found.get(key)
+        if found is None:
+            area = set().union(*(self.by_commune.get(c, ()) for c in communes))
+            theme = self.by_need[need]
+            matches = [
+                PartnerMatch(self.partners[i].id, self.partners[i].name, i in theme, i in area) for i in area | theme
+            ]
+            matches.sort(
+                key=lambda m: (
+                    not (m.covers_theme and m.covers_area),
+                    not m.covers_theme,
+                    m.name.casefold(),
+                    m.partner_id,
+                )
+            )
+            found = self.found[key] = tuple(matches[: self.limit])
+        return found
 
 
 def group_territories(

@@ -95,12 +95,13 @@ class TestSignals:
     def test_who_is_concerned(self, landlord, world):
         """Survey needs (latest response, not too old) and the outreach rules that are needs."""
         signals = gap_services.load_signals(organisation=landlord, today=TODAY, params=PARAMS)
-        needs = {s.reference: (sorted(s.needs), s.reasons) for s in signals.values()}
+        h1, h2, h3, h4, _, _ = world["households"]
+        needs = {pk: (sorted(s.needs), s.reasons) for pk, s in signals.items()}
         assert needs == {
-            "H1-ENQUETE": (["digital_help", "isolation"], ()),
-            "H2-SEUL": (["isolation"], ("elderly_alone",)),
-            "H3-JEUNE": (["charges_burden"], ("young_in_arrears",)),
-            "H4-SANS-VOITURE": (["mobility"], ("no_car_far",)),
+            h1.pk: (["digital_help", "isolation"], ()),
+            h2.pk: (["isolation"], ("elderly_alone",)),
+            h3.pk: (["charges_burden"], ("young_in_arrears",)),
+            h4.pk: (["mobility"], ("no_car_far",)),
         }
 
     def test_counts_per_site(self, landlord, world):
@@ -119,13 +120,13 @@ class TestSignals:
         signals = gap_services.load_signals(
             organisation=landlord, today=TODAY, params=gaps.GapParams(survey_months=36)
         )
-        assert "health_access" in next(s.needs for s in signals.values() if s.reference == "H5-ANCIENNE")
+        assert "health_access" in signals[world["households"][4].pk].needs
 
     def test_only_some_sites(self, landlord, world):
         """Restricted to sites, only their households are read."""
         s1, _, _ = world["sites"]
         signals = gap_services.load_signals(organisation=landlord, today=TODAY, params=PARAMS, site_ids=[s1.pk])
-        assert {s.reference for s in signals.values()} == {"H1-ENQUETE", "H2-SEUL"}
+        assert set(signals) == {world["households"][0].pk, world["households"][1].pk}
 
     def test_other_landlord_households_ignored(self, landlord, world, other_landlord):
         """Another landlord's households never count."""
@@ -184,7 +185,7 @@ class TestPage:
         """By commune: Châteauroux's isolation is partly covered (capacity, days); the partner is suggested."""
         client.force_login(UserFactory(organisation=landlord, role=Role.STAFF))
         response = client.get(LIST)
-        rows = list(response.context["page"])
+        rows = list(response.context["rows"])
         found = {(r.coverage.territory.key, r.coverage.need): r for r in rows}
         isolation = found["36044", "isolation"]
         assert (isolation.coverage.households, isolation.coverage.reached) == (2, 2)
@@ -206,7 +207,7 @@ class TestPage:
         response = client.get(LIST, {"min_days": 1, "capacity_percent": 50, "show": "all"})
         isolation = next(
             r
-            for r in response.context["page"]
+            for r in response.context["rows"]
             if r.coverage.need == "isolation" and r.coverage.territory.key == "36044"
         )
         assert isolation.status_label == "couvert"
@@ -215,15 +216,15 @@ class TestPage:
     def test_levels(self, client, landlord, world, offer):
         """By site, the isolation of Les Tilleuls is one territory; by EPCI, the two communes pool."""
         client.force_login(UserFactory(organisation=landlord, role=Role.STAFF))
-        by_site = client.get(LIST, {"level": "site", "show": "all"}).context["page"]
+        by_site = client.get(LIST, {"level": "site", "show": "all"}).context["rows"]
         assert {r.coverage.territory.name for r in by_site} >= {"Les Tilleuls", "Les Chênes", "Le Moulin"}
-        by_epci = client.get(LIST, {"level": "epci", "show": "all"}).context["page"]
+        by_epci = client.get(LIST, {"level": "epci", "show": "all"}).context["rows"]
         assert all(r.coverage.territory.level == "epci" for r in by_epci)
 
     def test_reader_sees_counts_without_links(self, client, landlord, world, offer):
         """A read-only user reads the gaps but gets no link to the households, and cannot open the list."""
         client.force_login(UserFactory(organisation=landlord, role=Role.READ_ONLY))
-        rows = list(client.get(LIST).context["page"])
+        rows = list(client.get(LIST).context["rows"])
         assert rows and all(r.households_url == "" for r in rows)
         assert client.get(households_url("commune", "36044", "isolation")).status_code == 403
 
