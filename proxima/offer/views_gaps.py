@@ -175,11 +175,7 @@ def gap_list(request):
     today = timezone.localdate()
     inputs = gap_services.load_gap_inputs(organisation=org, today=today, params=params)
     report, territories = gap_services.compute_organisation_gaps(inputs, level=level, params=params)
-    if show == "all":
-        with_partners = {(g.territory.key, g.need): g for g in report.gaps}
-        chosen = _ordered(with_partners.get((c.territory.key, c.need), c) for c in report.coverages)
-    else:
-        chosen = list(report.gaps)
+    chosen = _ordered(report.coverages) if show == "all" else list(report.gaps)
     if need:
         chosen = [c for c in chosen if c.need == need]
     row_options = {

@@ -107,7 +107,7 @@ def referral_list(request):
     form = ReferralFilterForm(request.GET or None, organisation=org)
     visible = Referral.objects.visible_to(request.user)
     referrals = _filtered(request, form, visible).select_related(
-        "household", "commune", "service", "partner", "sent_by__organisation"
+        "household", "commune", "service", "partner", "sent_by"
     )
     fmt = request.GET.get("format")
     if fmt in FORMATS:

@@ -357,6 +357,22 @@ class TestInbox:
         assert "Jeanne Dupont" not in str(rows)
         assert AuditEvent.objects.filter(action=AuditAction.EXPORT, organisation=referral.organisation).exists()
 
+    def test_constant_queries(self, client, partner_user, partner, landlord, django_assert_num_queries):
+        """The inbox's queries do not grow with the referrals listed."""
+        service = ServiceFactory(organisation=landlord, partner=partner)
+        ReferralFactory(organisation=landlord, service=service)
+        client.force_login(partner_user)
+        # session, user, count, page, one audit event per landlord
+        with django_assert_num_queries(5):
+            client.get(INBOX)
+        for _ in range(10):
+            ReferralFactory(
+                household=HouseholdFactory(dwelling__building__site__organisation=landlord), service=service
+            )
+        with django_assert_num_queries(5):
+            response = client.get(INBOX)
+        assert len(response.context["page"]) == 11
+
     def test_home_links_partner_to_inbox(self, client, partner_user):
         """A partner's user lands on a page that leads to its referrals."""
         client.force_login(partner_user)
