@@ -12,7 +12,8 @@ environment variable, so one code base serves both (twelve-factor style):
   and collected static files live;
 - ``PROXIMA_HTTPS``: ``1`` behind HTTPS (secure cookies, HSTS);
 - ``PROXIMA_EMAIL_BACKEND``: Django e-mail backend, default the console;
-- ``PROXIMA_BASE_URL``: the address users reach Proxima at, for links in e-mails sent by commands;
+- ``PROXIMA_BASE_URL``: the site's address (``https://proxima.example.org``), for the links in
+  e-mails sent by commands; without it, e-mails name the page instead of linking to it;
 - ``PROXIMA_OSRM_URL``: an OSRM server (``http://host:5000``) for the bus's travel times;
   without it, great-circle distance × ``PROXIMA_DETOUR_FACTOR`` (1.3) at ``PROXIMA_SPEED_KMH`` (50).
 """
@@ -204,7 +205,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 EMAIL_BACKEND = os.environ.get("PROXIMA_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("PROXIMA_FROM_EMAIL", "Proxima <ne-pas-repondre@proxima.invalid>")
 # The address of this Proxima as users reach it: links in e-mails sent by commands, which have no request.
-PROXIMA_BASE_URL = os.environ.get("PROXIMA_BASE_URL", "http://127.0.0.1:8000")
+PROXIMA_BASE_URL = os.environ.get("PROXIMA_BASE_URL", "").rstrip("/")
 
 TASKS = {
     "default": {

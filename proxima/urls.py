@@ -18,5 +18,7 @@ urlpatterns = [
     path("conciergerie/", include("proxima.concierge.urls")),
     path("conciergerie-solidaire/", include("proxima.concierge.urls_public")),
     path("facturation/", include("proxima.billing.urls")),
+    path("orientations/", include("proxima.offer.urls_referrals")),
+    path("besoins-offre/", include("proxima.offer.urls_gaps")),
     path("api/", api.urls),
 ]

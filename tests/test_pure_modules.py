@@ -29,6 +29,7 @@ PURE_MODULES = [
     "proxima.concierge.rules",
     "proxima.billing.rules",
     "proxima.billing.amounts",
+    "proxima.offer.gaps",
 ]
 
 

@@ -70,6 +70,8 @@ AUDITED_MODELS = {
     "billing.ChargeRule",
     "billing.Subscription",
     "billing.HouseholdExit",
+    "offer.Referral",
+    "offer.ReferralSettings",
 }
 
 

@@ -239,3 +239,47 @@ def can_view_charge_lines(user, organisation) -> bool:
     """Charge lines and a household's annual statement name households by lease: admins and the proximity team,
     not field agents (whose sites alone would give a partial account) nor read-only users."""
     return can_manage_billing(user, organisation)
+
+
+def can_refer(user, organisation) -> bool:
+    """Orienting a resident passes their name and contact to a partner, with their consent: the staff who meet
+    residents and collect that consent (field agents included, for the households of their sites)."""
+    return can_view_households(user, organisation)
+
+
+def can_view_referrals(user, organisation) -> bool:
+    """Referrals name the people oriented: the staff who orient them, not read-only users (RGPD, art. 5.1.c)."""
+    return can_view_households(user, organisation)
+
+
+def can_manage_referral_settings(user, organisation) -> bool:
+    """How long partners have to answer is agreed with them: admins and the proximity team."""
+    return can_manage_surveys(user, organisation)
+
+
+def can_answer_referrals(user, organisation) -> bool:
+    """A partner's users see the referrals addressed to their organisation, and only them, with what they need
+    to act (name, contact, service, need); they accept, refuse and close them. Landlords' staff never do this
+    through this right: they record a partner's answer through ``can_refer``."""
+    return (
+        _is_member(user, organisation)
+        and organisation.kind == OrganisationKind.PARTNER
+        and user.role in {Role.PARTNER, Role.ADMIN}
+    )
+
+
+def can_view_gaps(user, organisation) -> bool:
+    """Needs versus offer are counts per territory, no names: those who read the needs. The households behind a
+    count are listed only for those who may see households (``can_view_households``)."""
+    return can_view_needs(user, organisation)
+
+
+def can_act_on_referrals(user, organisation) -> bool:
+    """Either side changes a referral's status: the partner's users answer it, the landlord's staff withdraw it or
+    record an answer a partner gave on the phone. Which referrals each may touch is decided by the queryset."""
+    return can_refer(user, organisation) or can_answer_referrals(user, organisation)
+
+
+def can_view_gap_households(user, organisation) -> bool:
+    """The households behind a gap are named households: those who read the gaps and may see households."""
+    return can_view_gaps(user, organisation) and can_view_households(user, organisation)

@@ -37,6 +37,9 @@ def organisation(request):
             "view_concierge": perms.can_view_concierge(user, org),
             "manage_concierge": perms.can_manage_concierge(user, org),
             "view_billing": perms.can_view_billing(user, org),
+            "view_referrals": perms.can_view_referrals(user, org),
+            "answer_referrals": perms.can_answer_referrals(user, org),
+            "view_gaps": perms.can_view_gaps(user, org),
         },
     }
 

@@ -116,6 +116,7 @@ def household_detail(request, pk):
             "today": dt.date.today(),
             "consent_form": ConsentForm(),
             "can_record_consent": perms.can_record_consent(request.user, org),
+            "can_refer": perms.can_refer(request.user, org),
             "interactions": interactions[:INTERACTIONS_SHOWN],
             "more_interactions": len(interactions) > INTERACTIONS_SHOWN,
             "can_view_outreach": can_view_outreach,

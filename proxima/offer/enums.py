@@ -57,3 +57,25 @@ class Weekday(models.IntegerChoices):
     FRIDAY = 4, _("vendredi")
     SATURDAY = 5, _("samedi")
     SUNDAY = 6, _("dimanche")
+
+
+class ReferralStatus(models.TextChoices):
+    """Where a referral stands: sent, then answered by the partner, then closed (see ``proxima.offer.referrals``)."""
+
+    SENT = "sent", _("envoyée, en attente")
+    ACCEPTED = "accepted", _("acceptée")
+    REFUSED = "refused", _("refusée")
+    DONE = "done", _("réalisée")
+    ABANDONED = "abandoned", _("abandonnée")
+    EXPIRED = "expired", _("expirée sans réponse")
+
+
+class RefusalReason(models.TextChoices):
+    """Why a partner turns a referral down: said to the landlord, who looks for another way."""
+
+    NOT_ELIGIBLE = "not_eligible", _("ne remplit pas les conditions du service")
+    NO_CAPACITY = "no_capacity", _("plus de place pour le moment")
+    OUT_OF_AREA = "out_of_area", _("hors du secteur du partenaire")
+    UNREACHABLE = "unreachable", _("personne injoignable")
+    DECLINED = "declined", _("la personne ne souhaite plus ce service")
+    OTHER = "other", _("autre raison (à préciser)")

@@ -19,13 +19,18 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from proxima.accounts.enums import OrganisationKind
+from proxima.accounts.enums import OrganisationKind, Role
+from proxima.households.enums import ConsentChannel, InteractionChannel
+from proxima.households.models import Household
+from proxima.needs.enums import Need
 from proxima.offer import reference
 from proxima.offer.enums import (
     AmountPeriod,
     BillingMode,
     OperatingMode,
     PartnerKind,
+    ReferralStatus,
+    RefusalReason,
     Renewal,
     ServiceStatus,
     Weekday,
@@ -609,3 +614,246 @@ class Bundle(models.Model):
     @property
     def audit_organisation_id(self):
         return self.organisation_id
+
+
+# Referrals ----------------------------------------------------------------------------------------------------
+# A *referral* (orientation) sends a household, or a person who is not a tenant, to a partner's service, with
+# their consent. Its status changes only through the functions of ``proxima.offer.referrals``, each of which
+# writes a ReferralTransition row (who, when, from, to, why), as les-emplois does for job applications.
+
+
+class ReferralSettingsQuerySet(models.QuerySet):
+    def for_organisation(self, organisation):
+        return self.filter(organisation=organisation)
+
+
+class ReferralSettings(models.Model):
+    """How long a partner has to answer a referral, and when to remind it.
+
+    One row for the organisation (``partner`` empty) sets its delays; a row with a partner overrides them for
+    that partner (a partner that meets weekly answers in 15 days, a hospital in 30). Without any row, the
+    defaults below apply. A referral keeps the dates computed when it was sent: changing the delays does not
+    move the referrals already sent.
+    """
+
+    DEFAULT_EXPIRY_DAYS = 15
+    DEFAULT_REMINDER_DAYS = 3
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="referral_settings"
+    )
+    partner = models.OneToOneField(
+        Partner,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="referral_settings",
+        verbose_name=_("partenaire"),
+    )
+    expiry_days = models.PositiveSmallIntegerField(
+        _("délai de réponse (jours)"),
+        default=DEFAULT_EXPIRY_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("Sans réponse du partenaire après ce délai, l'orientation expire : le ménage est réorienté."),
+    )
+    reminder_days = models.PositiveSmallIntegerField(
+        _("relance … jours avant l'expiration"),
+        default=DEFAULT_REMINDER_DAYS,
+        validators=[MaxValueValidator(60)],
+        help_text=_("Un e-mail rappelle au partenaire les orientations sans réponse. 0 : pas de relance."),
+    )
+
+    objects = ReferralSettingsQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("délais des orientations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(partner__isnull=True),
+                name="referralsettings_one_per_organisation",
+            ),
+            models.CheckConstraint(
+                name="referralsettings_expiry_range", condition=Q(expiry_days__gte=1, expiry_days__lte=90)
+            ),
+            models.CheckConstraint(
+                name="referralsettings_reminder_before_expiry", condition=Q(reminder_days__lt=F("expiry_days"))
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.partner or self.organisation} : {self.expiry_days} j"
+
+    def clean(self):
+        if self.partner_id and self.partner.organisation_id != self.organisation_id:
+            raise ValidationError({"partner": _("Ce partenaire n'est pas un partenaire de votre organisme.")})
+        if self.expiry_days is not None and self.reminder_days is not None and self.reminder_days >= self.expiry_days:
+            raise ValidationError(
+                {"reminder_days": _("La relance doit partir avant l'expiration : moins de jours que le délai.")}
+            )
+
+    @property
+    def audit_organisation_id(self):
+        return self.organisation_id
+
+
+class ReferralQuerySet(models.QuerySet):
+    def for_organisation(self, organisation):
+        return self.filter(organisation=organisation)
+
+    def visible_to(self, user):
+        """The referrals a landlord's user works with: a field agent sees those of the households of the sites
+        entrusted to them, and those they sent themselves (a person who is not a tenant has no site)."""
+        referrals = self.for_organisation(user.organisation)
+        if user.role == Role.FIELD_AGENT:
+            households = Household.objects.visible_to(user).values("pk")
+            referrals = referrals.filter(Q(household__in=households) | Q(sent_by=user))
+        return referrals
+
+    def addressed_to(self, organisation):
+        """The referrals a partner's organisation receives: those to a partner listing whose account it is."""
+        return self.filter(partner__account=organisation)
+
+    def open(self):
+        return self.filter(status__in=[ReferralStatus.SENT, ReferralStatus.ACCEPTED])
+
+    def overdue(self, today):
+        """Referrals still unanswered after their last day to answer: they expire."""
+        return self.filter(status=ReferralStatus.SENT, expires_on__lt=today)
+
+    def due_for_reminder(self, today):
+        """Unanswered referrals whose reminder day has come and that were not reminded yet."""
+        return self.filter(
+            status=ReferralStatus.SENT, remind_on__lte=today, expires_on__gte=today, reminded_on__isnull=True
+        )
+
+
+class Referral(models.Model):
+    """A household, or a person who is not a tenant, sent to a partner's service with their consent.
+
+    What the partner receives is copied onto the referral when it is sent, and is all it ever sees: the
+    person's name, how to reach them, their commune, the service and the need. The household's other records
+    stay with the landlord (RGPD, art. 5.1.c).
+    """
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="referrals")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="referrals")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="referrals")
+    household = models.ForeignKey(
+        "households.Household",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        help_text=_("Vide : une personne qui n'est pas locataire."),
+    )
+    # The household's consent in force when the referral was sent (purpose "referral"); RESTRICT keeps it while
+    # the referral exists, and lets both go when the household itself is erased.
+    consent = models.ForeignKey(
+        "households.Consent", on_delete=models.RESTRICT, null=True, blank=True, related_name="referrals"
+    )
+    consent_given_on = models.DateField(_("accord donné le"))
+    consent_channel = models.CharField(_("accord recueilli"), max_length=10, choices=ConsentChannel.choices)
+    person_name = models.CharField(
+        _("nom de la personne"), max_length=150, help_text=_("Transmis au partenaire pour qu'il la contacte.")
+    )
+    phone = models.CharField(_("téléphone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    commune = models.ForeignKey(
+        "territory.Commune",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("commune de la personne"),
+    )
+    need = models.CharField(_("besoin"), max_length=20, choices=Need.choices, blank=True)
+    reason = models.CharField(
+        _("motif de l'orientation"),
+        max_length=500,
+        help_text=_("Ce que la personne attend du service, en une ou deux phrases factuelles."),
+    )
+    channel = models.CharField(
+        _("contact à l'origine"),
+        max_length=15,
+        choices=InteractionChannel.choices,
+        help_text=_("Comment la demande a été faite ou le besoin repéré."),
+    )
+    status = models.CharField(
+        _("état"), max_length=10, choices=ReferralStatus.choices, default=ReferralStatus.SENT, editable=False
+    )
+    refusal_reason = models.CharField(
+        _("raison du refus"), max_length=15, choices=RefusalReason.choices, blank=True, editable=False
+    )
+    sent_at = models.DateTimeField(_("envoyée le"), editable=False)
+    sent_by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("envoyée par")
+    )
+    expires_on = models.DateField(_("réponse attendue au plus tard le"), editable=False)
+    remind_on = models.DateField(_("relance le"), null=True, blank=True, editable=False)
+    reminded_on = models.DateField(_("relancée le"), null=True, blank=True, editable=False)
+    answered_at = models.DateTimeField(_("réponse le"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("clôturée le"), null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReferralQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("orientation")
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="referral_consent_iff_household",
+                condition=Q(household__isnull=True, consent__isnull=True)
+                | Q(household__isnull=False, consent__isnull=False),
+            ),
+            models.CheckConstraint(name="referral_has_contact", condition=~Q(phone="") | ~Q(email="")),
+            models.CheckConstraint(name="referral_has_name", condition=~Q(person_name="")),
+            models.CheckConstraint(name="referral_status_valid", condition=Q(status__in=ReferralStatus.values)),
+            models.CheckConstraint(
+                name="referral_refusal_has_reason",
+                condition=Q(status=ReferralStatus.REFUSED, refusal_reason__in=RefusalReason.values)
+                | (~Q(status=ReferralStatus.REFUSED) & Q(refusal_reason="")),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organisation", "status", "-sent_at"], name="referral_org_status"),
+            models.Index(fields=["partner", "status"], name="referral_partner_status"),
+            models.Index(fields=["status", "expires_on"], name="referral_status_expiry"),
+        ]
+
+    def __str__(self):
+        return _("Orientation n° %(pk)s") % {"pk": self.pk}
+
+    @property
+    def audit_organisation_id(self):
+        return self.organisation_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (ReferralStatus.SENT, ReferralStatus.ACCEPTED)
+
+
+class ReferralTransition(models.Model):
+    """One change of a referral's status: who made it, when, from what to what, and why. Append-only."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(_("de"), max_length=10, choices=ReferralStatus.choices, blank=True)
+    to_status = models.CharField(_("vers"), max_length=10, choices=ReferralStatus.choices)
+    at = models.DateTimeField(_("le"))
+    by = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("par")
+    )
+    # Kept as text so that the log still names the person, and their organisation, after their account goes.
+    by_label = models.CharField(_("par"), max_length=254)
+    reason = models.CharField(_("motif"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("changement d'état d'une orientation")
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(name="referraltransition_changes_status", condition=~Q(from_status=F("to_status")))
+        ]
+
+    def __str__(self):
+        return f"{self.from_status or '∅'} → {self.to_status}"

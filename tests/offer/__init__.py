@@ -1,5 +1,5 @@
-# The offer app declares its routes' access rules in tests/offer/access_offer.py (ROUTES, build);
+# The offer app declares its routes' access rules in tests/offer/access_*.py (ROUTES, build);
 # tests/test_access.py merges the modules listed here.
-from tests.offer import access_offer
+from tests.offer import access_gaps, access_offer, access_referrals
 
-ACCESS_AREAS = [access_offer]
+ACCESS_AREAS = [access_offer, access_referrals, access_gaps]
