@@ -22,6 +22,7 @@ from proxima.demo.generate import CommuneInfo, DemoParams, write_demo_files
 from proxima.demo.needs import NeedsDemoResult, build_needs_demo
 from proxima.demo.offer import OfferDemoResult, build_offer_demo
 from proxima.demo.outreach import OutreachDemoResult, build_outreach_demo
+from proxima.demo.referrals import build_referrals_demo
 from proxima.imports.engine import ImportReport, run_import
 from proxima.imports.households import HouseholdImporter
 from proxima.imports.stock import StockImporter
@@ -178,6 +179,7 @@ def build_demo(
             )
         if offer:
             offer_result = build_offer_demo(organisation, today=today)
+            build_referrals_demo(organisation, today=today)
         build_funding_demo(organisation, today=today)
         if concierge:
             real_today = dt.date.today()
