@@ -6,13 +6,32 @@ from django.utils import timezone
 
 from proxima.billing import services
 from proxima.billing.amounts import Month
-from proxima.billing.enums import BillingMode
+from proxima.billing.enums import BillingMode, CostType
 from proxima.billing.models import BilledService, ChargeRule, CollectiveAgreement
 from proxima.territory.models import Site
 
 
+def cost_code_choices() -> list:
+    """The entries of the legal list, grouped by heading (I to VIII), those to verify said so."""
+    charge_list = services.charge_list()
+    choices = [("", "— aucun (pas une charge récupérable) —")]
+    for heading, label in charge_list.headings.items():
+        entries = [e for e in charge_list.entries if e.heading == heading]
+        choices.append(
+            (f"{heading}. {label}", [(e.code, f"{e.label}{' (à vérifier)' if e.to_verify else ''}") for e in entries])
+        )
+    return choices
+
+
+def refusal_text(refusal) -> str:
+    return f"{refusal.message} Référence : {refusal.reference}."
+
+
 class BilledServiceForm(forms.ModelForm):
-    """A service's billing; the framework's refusal is shown on the form, with its rule and reference."""
+    """A service's billing; the framework's refusal is shown on the form, with its rule and reference.
+
+    A catalogue service's billed service takes its name and mode from the catalogue (set there only).
+    """
 
     cost_code = forms.ChoiceField(label="Poste de la liste des charges récupérables", required=False)
 
@@ -33,16 +52,11 @@ class BilledServiceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.instance.organisation = organisation
         self.fields["agreement"].queryset = CollectiveAgreement.objects.for_organisation(organisation)
-        choices = [("", "— aucun (pas une charge récupérable) —")]
-        for heading, label in services.charge_list().headings.items():
-            entries = [e for e in services.charge_list().entries if e.heading == heading]
-            choices.append(
-                (
-                    f"{heading}. {label}",
-                    [(e.code, f"{e.label}{' (à vérifier)' if e.to_verify else ''}") for e in entries],
-                )
-            )
-        self.fields["cost_code"].choices = choices
+        self.fields["cost_code"].choices = cost_code_choices()
+        if self.instance.offer_service_id is not None:
+            for name in ("name", "mode"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = "Réglé dans le catalogue des services."
 
     def clean_name(self):
         name = self.cleaned_data["name"]
@@ -66,9 +80,85 @@ class BilledServiceForm(forms.ModelForm):
         self.instance.to_verify_confirmed = data.get("to_verify_confirmed", False)
         check = services.check_service(self.instance, today=timezone.localdate())
         for refusal in check.refusals:
-            self.add_error("mode", f"{refusal.message} Référence : {refusal.reference}.")
+            self.add_error("mode", refusal_text(refusal))
         self.check = check
         return data
+
+
+class BillingSettingsForm(forms.Form):
+    """The billing part of a catalogue service's form: what a mode the landlord bills rests on.
+
+    Rendered inside the catalogue's form (prefix ``facturation``) and checked with the mode chosen there:
+    ``check`` runs the framework's rules and gives the refusals to show on the mode.
+    """
+
+    cost_type = forms.ChoiceField(
+        label="Nature de la dépense", choices=CostType.choices, initial=CostType.OPERATION, required=False
+    )
+    cost_code = forms.ChoiceField(
+        label="Poste de la liste des charges récupérables",
+        required=False,
+        help_text="Charge récupérable seulement : le poste de l'annexe du décret n° 82-955.",
+    )
+    to_verify_confirmed = forms.BooleanField(
+        label="Règle à vérifier confirmée",
+        required=False,
+        help_text="Pour un poste marqué « à vérifier » : j'ai vérifié le texte en vigueur et l'applique.",
+    )
+    agreement = forms.ModelChoiceField(
+        label="Accord collectif",
+        queryset=CollectiveAgreement.objects.none(),
+        required=False,
+        help_text="Accord collectif seulement : l'accord qui fonde la facturation (référence, date, résidences).",
+    )
+    charge_code = forms.CharField(
+        label="Code de charge du bailleur",
+        max_length=30,
+        required=False,
+        help_text="Le code de cette charge dans le logiciel de gestion locative, repris dans l'export.",
+    )
+    existing = forms.ModelChoiceField(
+        label="Service facturé existant",
+        queryset=BilledService.objects.none(),
+        required=False,
+        help_text="Pour rattacher ce service à un service déjà facturé (ses règles et abonnements suivent). "
+        "Vide : un service facturé est créé à son nom.",
+    )
+
+    def __init__(self, *args, organisation, billed: BilledService | None = None, **kwargs):
+        if billed is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "cost_type": billed.cost_type,
+                "cost_code": billed.cost_code,
+                "to_verify_confirmed": billed.to_verify_confirmed,
+                "agreement": billed.agreement_id,
+                "charge_code": billed.charge_code,
+            }
+        super().__init__(*args, **kwargs)
+        self.billed = billed
+        self.fields["cost_code"].choices = cost_code_choices()
+        self.fields["agreement"].queryset = CollectiveAgreement.objects.for_organisation(organisation)
+        if billed is None:
+            self.fields["existing"].queryset = BilledService.objects.for_organisation(organisation).filter(
+                offer_service__isnull=True
+            )
+        else:
+            del self.fields["existing"]
+
+    def settings(self) -> services.BillingSettings:
+        data = self.cleaned_data
+        return services.BillingSettings(
+            cost_type=data["cost_type"] or CostType.OPERATION,
+            cost_code=data["cost_code"],
+            to_verify_confirmed=data["to_verify_confirmed"],
+            agreement=data["agreement"],
+            charge_code=data["charge_code"],
+            existing=data.get("existing"),
+        )
+
+    def check(self, offer_service, *, today: dt.date):
+        """The framework's check of ``offer_service`` (its mode set) on these settings; None if it bills nothing."""
+        return services.check_catalogue_service(offer_service, self.settings(), today=today)
 
 
 class ChargeRuleForm(forms.ModelForm):

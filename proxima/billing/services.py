@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from proxima.accounts import audit
 from proxima.billing import amounts, rules
-from proxima.billing.enums import BillingMode, RunStatus
+from proxima.billing.enums import BillingMode, CostType, RunStatus
 from proxima.billing.models import (
     BilledService,
     BillingRun,
@@ -66,14 +66,112 @@ def check_service(service: BilledService, *, today: dt.date) -> rules.Check:
     return rules.check_service_billing(service_terms(service), charge_list=charge_list(), today=today)
 
 
+def _fit_mode(service: BilledService) -> None:
+    """Drop what the service's mode does not rest on: only a recoverable charge has a list entry, only an
+    agreement's service an agreement (the model's constraints)."""
+    if service.mode != BillingMode.RECOVERABLE_CHARGE:
+        service.cost_code, service.to_verify_confirmed = "", False
+    if service.mode != BillingMode.COLLECTIVE_AGREEMENT:
+        service.agreement = None
+
+
 def save_service(*, service: BilledService, today: dt.date) -> rules.Check:
     """Save a service's billing if the framework allows it; otherwise raise the refusals as a ValidationError."""
+    _fit_mode(service)
+    if service.offer_service_id is not None and service.offer_service.billing_mode != service.mode:
+        raise ValidationError(
+            f"Le mode de facturation de « {service.name} » se règle dans le catalogue des services : "
+            f"« {service.offer_service.get_billing_mode_display()} »."
+        )
     check = check_service(service, today=today)
     if not check.ok:
         raise ValidationError([str(refusal) for refusal in check.refusals])
     with transaction.atomic():
         service.save()
     return check
+
+
+@dataclass(frozen=True)
+class BillingSettings:
+    """What a catalogue service billed by the landlord rests on, as set in the catalogue's form.
+
+    ``existing``: an unlinked billed service to link (its rules and subscriptions come with it) rather than
+    creating one named after the catalogue service.
+    """
+
+    cost_type: str = CostType.OPERATION
+    cost_code: str = ""
+    to_verify_confirmed: bool = False
+    agreement: CollectiveAgreement | None = None
+    charge_code: str = ""
+    existing: BilledService | None = None
+
+
+def catalogue_billed_service(offer_service, settings: BillingSettings | None = None) -> BilledService | None:
+    """The billed service of a catalogue service, unsaved, as ``settings`` would make it (``None``: none is
+    linked, none chosen, and its mode bills nothing)."""
+    billed = BilledService.objects.filter(offer_service=offer_service).first() if offer_service.pk else None
+    if billed is None and settings is not None and settings.existing is not None:
+        billed = settings.existing
+    if billed is None:
+        if offer_service.billing_mode not in rules.BILLED_BY_LANDLORD:
+            return None
+        billed = BilledService(
+            organisation_id=offer_service.organisation_id,
+            name=offer_service.name[:200],
+            provider=offer_service.partner.name if offer_service.partner_id else "",
+        )
+    billed.offer_service = offer_service
+    billed.mode = offer_service.billing_mode
+    if settings is not None:
+        billed.cost_type = settings.cost_type or CostType.OPERATION
+        billed.cost_code = settings.cost_code
+        billed.to_verify_confirmed = settings.to_verify_confirmed
+        billed.agreement = settings.agreement
+        billed.charge_code = settings.charge_code
+    elif not billed.cost_type:
+        billed.cost_type = CostType.OPERATION
+    _fit_mode(billed)
+    return billed
+
+
+def check_catalogue_service(offer_service, settings: BillingSettings | None = None, *, today: dt.date):
+    """The framework's check of a catalogue service's billing (``None`` for a mode the landlord does not bill)."""
+    if offer_service.billing_mode not in rules.BILLED_BY_LANDLORD:
+        return None
+    return check_service(catalogue_billed_service(offer_service, settings), today=today)
+
+
+def bill_catalogue_service(
+    *, offer_service, settings: BillingSettings | None, today: dt.date
+) -> tuple[BilledService | None, rules.Check | None]:
+    """Bring a saved catalogue service's billed service in line with its billing mode, through the framework.
+
+    Called inside the catalogue's transaction: a refusal raises a ValidationError naming the rule and its
+    reference, and the catalogue service is not saved either. A mode the landlord bills (recoverable charge,
+    collective agreement, subscription) creates or updates the linked billed service; free or paid to the
+    partner only updates one already linked (its rules then bill nothing, each refusal saying why).
+    ``settings`` None keeps what the billed service already rests on.
+    """
+    existing = settings.existing if settings is not None else None
+    if existing is not None:
+        if existing.organisation_id != offer_service.organisation_id:
+            raise ValidationError("Ce service facturé appartient à un autre organisme.")
+        if existing.offer_service_id not in (None, offer_service.pk):
+            raise ValidationError(f"Le service facturé « {existing.name} » est déjà rattaché à un autre service.")
+    billed = catalogue_billed_service(offer_service, settings)
+    if billed is None:
+        return None, None
+    if billed.pk is None:
+        taken = BilledService.objects.for_organisation(billed.organisation_id).filter(name=billed.name)
+        if taken.exists():
+            raise ValidationError(
+                f"Un service facturé s'appelle déjà « {billed.name} » : choisissez-le dans « Service facturé "
+                "existant » pour le rattacher, ou renommez le service."
+            )
+    with transaction.atomic():
+        check = save_service(service=billed, today=today)
+    return billed, (check if billed.mode in rules.BILLED_BY_LANDLORD else None)
 
 
 def subscribe(*, service: BilledService, household: Household, given_on: dt.date, channel: str, by) -> Subscription:

@@ -34,6 +34,7 @@ SERVICE_EXPORT = [
     ExportColumn("accord collectif", lambda s: s.agreement.reference if s.agreement_id else ""),
     ExportColumn("code de charge", lambda s: s.charge_code),
     ExportColumn("règles", lambda s: s.rules_count),
+    ExportColumn("service du catalogue", lambda s: s.offer_service.name if s.offer_service_id else ""),
 ]
 
 # The file for the landlord's management software: its references, one line per household and charge.
@@ -53,7 +54,9 @@ LINE_EXPORT = [
 
 
 def _service(request, pk):
-    return get_object_or_404(BilledService.objects.for_organisation(request.user.organisation), pk=pk)
+    return get_object_or_404(
+        BilledService.objects.for_organisation(request.user.organisation).select_related("offer_service"), pk=pk
+    )
 
 
 def _run(request, pk):
@@ -65,7 +68,7 @@ def service_list(request):
     organisation = request.user.organisation
     services_qs = (
         BilledService.objects.for_organisation(organisation)
-        .select_related("agreement")
+        .select_related("agreement", "offer_service")
         .with_rules_count()
         .order_by("name", "pk")
     )
