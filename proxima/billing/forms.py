@@ -8,6 +8,8 @@ from proxima.billing import services
 from proxima.billing.amounts import Month
 from proxima.billing.enums import BillingMode, CostType
 from proxima.billing.models import BilledService, ChargeRule, CollectiveAgreement
+from proxima.households.enums import ConsentChannel
+from proxima.households.models import Household
 from proxima.territory.models import Site
 
 
@@ -192,9 +194,9 @@ class CollectiveAgreementForm(forms.ModelForm):
         model = CollectiveAgreement
         fields = ["reference", "title", "signed_on", "valid_from", "valid_until", "sites"]
         widgets = {
-            "signed_on": forms.DateInput(attrs={"type": "date"}),
-            "valid_from": forms.DateInput(attrs={"type": "date"}),
-            "valid_until": forms.DateInput(attrs={"type": "date"}),
+            "signed_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "valid_until": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "sites": forms.CheckboxSelectMultiple,
         }
 
@@ -215,7 +217,85 @@ class CollectiveAgreementForm(forms.ModelForm):
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end and end < start:
             self.add_error("valid_until", "La fin de l'accord doit suivre son entrée en vigueur.")
+        if data.get("signed_on") and data["signed_on"] > timezone.localdate():
+            self.add_error("signed_on", "Un accord ne peut être signé un jour à venir.")
         return data
+
+
+def _not_in_future(day: dt.date, what: str) -> dt.date:
+    if day > timezone.localdate():
+        raise ValidationError(f"{what} ne peut être un jour à venir ({day:%d/%m/%Y}).")
+    return day
+
+
+class SubscriptionForm(forms.Form):
+    """A household's consent to an optional subscription: the household by its lease, the day and the channel."""
+
+    reference = forms.CharField(label="Référence du bail", max_length=50, help_text="Par exemple BAIL-000123.")
+    consent_given_on = forms.DateField(
+        label="Consentement donné le", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    consent_channel = forms.ChoiceField(label="Recueilli par", choices=ConsentChannel.choices)
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+
+    def clean_reference(self):
+        reference = self.cleaned_data["reference"].strip()
+        household = Household.objects.for_organisation(self.organisation).filter(reference=reference).first()
+        if household is None:
+            raise ValidationError(f"Aucun ménage de l'organisme n'a le bail « {reference} ».")
+        return household
+
+    def clean_consent_given_on(self):
+        return _not_in_future(self.cleaned_data["consent_given_on"], "Le consentement")
+
+
+class HouseholdSubscriptionForm(forms.Form):
+    """A household's consent, recorded from its billing page: the service, the day and the channel."""
+
+    service = forms.ModelChoiceField(label="Abonnement", queryset=BilledService.objects.none())
+    consent_given_on = forms.DateField(
+        label="Consentement donné le", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    consent_channel = forms.ChoiceField(label="Recueilli par", choices=ConsentChannel.choices)
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = BilledService.objects.for_organisation(organisation).filter(
+            mode=BillingMode.SUBSCRIPTION
+        )
+
+    def clean_consent_given_on(self):
+        return _not_in_future(self.cleaned_data["consent_given_on"], "Le consentement")
+
+
+class EndSubscriptionForm(forms.Form):
+    ended_on = forms.DateField(
+        label="Résilié le",
+        help_text="Jour du retrait du consentement : l'abonnement est facturé jusqu'à la veille.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class ExitForm(forms.Form):
+    left_on = forms.DateField(
+        label="Date de sortie",
+        required=False,
+        help_text="Dernier jour d'occupation du logement : le dernier mois est facturé au prorata. "
+        "Laissez vide et enregistrez pour effacer une date saisie par erreur.",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+def form_errors(form) -> str:
+    """A form's errors in one sentence, each after its field's label (for the small forms of a page)."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        parts.append(f"{label} : {' '.join(errors)}" if label else " ".join(errors))
+    return " ; ".join(parts)
 
 
 class MonthForm(forms.Form):

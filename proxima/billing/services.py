@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -174,30 +174,62 @@ def bill_catalogue_service(
     return billed, (check if billed.mode in rules.BILLED_BY_LANDLORD else None)
 
 
+def save_agreement(*, agreement: CollectiveAgreement, sites, today: dt.date) -> list[str]:
+    """Save a collective agreement with its sites (its scope) in one transaction.
+
+    Returns a warning for each service resting on it that the framework would no longer let staff choose
+    (the agreement has ended): it bills only the days the agreement ran.
+    """
+    sites = list(sites)
+    if not sites:
+        raise ValidationError("Un accord collectif couvre au moins une résidence : choisissez son périmètre.")
+    if wrong := [str(site) for site in sites if site.organisation_id != agreement.organisation_id]:
+        raise ValidationError(f"Résidence d'un autre organisme : {', '.join(wrong)}.")
+    if agreement.valid_until is not None and agreement.valid_until < agreement.valid_from:
+        raise ValidationError("La fin de l'accord doit suivre son entrée en vigueur.")
+    with transaction.atomic():
+        agreement.save()
+        agreement.sites.set(sites)
+    warnings = []
+    for service in agreement.services.order_by("name").prefetch_related("agreement__sites"):
+        for refusal in check_service(service, today=today).refusals:
+            warnings.append(f"« {service.name} » : {refusal.message} Référence : {refusal.reference}.")
+    return warnings
+
+
 def subscribe(*, service: BilledService, household: Household, given_on: dt.date, channel: str, by) -> Subscription:
     """Record a household's consent to an optional subscription (date and channel)."""
     if service.mode != BillingMode.SUBSCRIPTION:
         raise ValidationError("Ce service n'est pas un abonnement facultatif : aucun consentement à recueillir.")
     if household.organisation_id != service.organisation_id:
         raise ValidationError("Ce ménage n'appartient pas à l'organisme du service.")
-    with transaction.atomic():
-        if Subscription.objects.active().filter(service=service, household=household).exists():
-            raise ValidationError("Ce ménage est déjà abonné à ce service.")
-        return Subscription.objects.create(
-            organisation_id=service.organisation_id,
-            service=service,
-            household=household,
-            consent_given_on=given_on,
-            consent_channel=channel,
-            recorded_by=by,
-        )
+    already = ValidationError(f"Le ménage {household.reference} est déjà abonné à « {service.name} ».")
+    if Subscription.objects.active().filter(service=service, household=household).exists():
+        raise already
+    try:
+        with transaction.atomic():
+            return Subscription.objects.create(
+                organisation_id=service.organisation_id,
+                service=service,
+                household=household,
+                consent_given_on=given_on,
+                consent_channel=channel,
+                recorded_by=by,
+            )
+    except IntegrityError:  # a colleague recorded the same consent in between (subscription_one_active)
+        raise already from None
 
 
 def end_subscription(*, subscription: Subscription, on: dt.date) -> Subscription:
     """Withdraw the consent: the subscription is billed up to the day before ``on``."""
-    if on < subscription.consent_given_on:
-        raise ValidationError("La résiliation ne peut précéder le consentement.")
     with transaction.atomic():
+        subscription = Subscription.objects.select_for_update().select_related("service").get(pk=subscription.pk)
+        if subscription.ended_on is not None:
+            raise ValidationError(f"Cet abonnement est déjà résilié, le {subscription.ended_on:%d/%m/%Y}.")
+        if on < subscription.consent_given_on:
+            raise ValidationError(
+                f"La résiliation ne peut précéder le consentement, donné le {subscription.consent_given_on:%d/%m/%Y}."
+            )
         subscription.ended_on = on
         subscription.save(update_fields=["ended_on"])
     return subscription
@@ -206,12 +238,24 @@ def end_subscription(*, subscription: Subscription, on: dt.date) -> Subscription
 def record_exit(*, household: Household, left_on: dt.date) -> HouseholdExit:
     """Record the last day a household occupied its dwelling (its last month is billed pro rata)."""
     if left_on < household.move_in_date:
-        raise ValidationError("La date de sortie ne peut précéder la date d'entrée.")
+        raise ValidationError(
+            f"La date de sortie ne peut précéder la date d'entrée, le {household.move_in_date:%d/%m/%Y}."
+        )
     with transaction.atomic():
         exit_, _ = HouseholdExit.objects.update_or_create(
             household=household, defaults={"organisation_id": household.organisation_id, "left_on": left_on}
         )
     return exit_
+
+
+def clear_exit(*, household: Household) -> bool:
+    """Forget a household's exit recorded by mistake; False if none was recorded. Months billed stay as billed."""
+    with transaction.atomic():
+        exit_ = HouseholdExit.objects.filter(household=household).first()
+        if exit_ is None:
+            return False
+        exit_.delete()
+    return True
 
 
 @dataclass(frozen=True)

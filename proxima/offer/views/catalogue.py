@@ -112,6 +112,7 @@ def _billing_context(request, service) -> dict:
             "entry": charge_list.get(billed.cost_code) if billed is not None and billed.cost_code else None,
             "charge_list": charge_list,
             "can_manage": perms.can_manage_billing(request.user, organisation),
+            "can_view_subscribers": perms.can_view_charge_lines(request.user, organisation),
         }
     }
 
