@@ -10,7 +10,8 @@ Method
    households with their consent (a tenth of those withdrawn during the month).
 2. Measurement of ``billing.services.execute_run`` for November 2026, split into its three parts:
    reading the inputs, the pure computation (``billing.amounts.compute_month``), and the write in
-   one transaction (the month's lines deleted, then ``bulk_create``). The month is billed twice:
+   one transaction (the month's lines deleted, then ``services.write_charge_lines``: ``COPY`` on
+   PostgreSQL, ``executemany`` on SQLite, the commit included). The month is billed twice:
    the second run replaces the ``RUNS``-th lines, as re-running a month does. The best of the two is
    reported, and the machine's load average with it: on a shared machine the figures can double.
 3. Report: a table on stderr and ``benchmarks/results/billing-<engine>.json``. A measurement, not a test.

@@ -6,7 +6,11 @@ from proxima.billing.rules import Mode
 
 
 class BillingMode(models.TextChoices):
-    """How the resident pays for a service; the codes are those of ``billing.rules.Mode``."""
+    """How the resident pays for a service; the codes are those of ``billing.rules.Mode``.
+
+    The one vocabulary of billing modes: the catalogue's services (``offer.Service.billing_mode``) and the
+    billed services (``BilledService.mode``) both use it.
+    """
 
     FREE = Mode.FREE.value, _("gratuit")
     RECOVERABLE_CHARGE = Mode.RECOVERABLE_CHARGE.value, _("charge récupérable")

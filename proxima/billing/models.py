@@ -60,11 +60,32 @@ class BilledServiceQuerySet(OrganisationQuerySet):
     def with_rules_count(self):
         return self.annotate(rules_count=Count("rules", distinct=True))
 
+    def with_active_subscriptions_count(self):
+        return self.annotate(
+            active_subscriptions_count=Count(
+                "subscriptions", filter=Q(subscriptions__ended_on__isnull=True), distinct=True
+            )
+        )
+
 
 class BilledService(models.Model):
-    """A service offered to residents and how they pay for it (the billing mode), checked by ``billing.rules``."""
+    """A service offered to residents and how they pay for it (the billing mode), checked by ``billing.rules``.
+
+    A service of the catalogue that the landlord bills has one, linked by ``offer_service``: its mode is the
+    catalogue service's ``billing_mode``, set from the catalogue's form only (one source of truth, see
+    docs/adr/013-one-billing-vocabulary.md). A charge that is no service of the catalogue (household waste
+    tax) has none.
+    """
 
     organisation = models.ForeignKey("accounts.Organisation", on_delete=models.CASCADE, related_name="+")
+    offer_service = models.OneToOneField(
+        "offer.Service",
+        on_delete=models.SET_NULL,  # the billed months stay; the billed service goes on without its entry
+        null=True,
+        blank=True,
+        related_name="billed_service",
+        verbose_name=_("service du catalogue"),
+    )
     name = models.CharField(_("service"), max_length=200)
     provider = models.CharField(_("prestataire ou partenaire"), max_length=200, blank=True)
     mode = models.CharField(_("mode de facturation"), max_length=25, choices=BillingMode.choices)

@@ -1,8 +1,8 @@
 import datetime as dt
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.db.models import Sum
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -15,10 +15,22 @@ from proxima.billing.forms import (
     BilledServiceForm,
     ChargeRuleForm,
     CollectiveAgreementForm,
+    EndSubscriptionForm,
+    ExitForm,
+    HouseholdSubscriptionForm,
     MonthForm,
+    SubscriptionForm,
     default_month,
+    form_errors,
 )
-from proxima.billing.models import BilledService, BillingRun, ChargeLine, CollectiveAgreement
+from proxima.billing.models import (
+    BilledService,
+    BillingRun,
+    ChargeLine,
+    CollectiveAgreement,
+    HouseholdExit,
+    Subscription,
+)
 from proxima.billing.rules import RULES
 from proxima.core.decorators import require
 from proxima.core.exports import FORMATS, ExportColumn, export_response
@@ -34,6 +46,7 @@ SERVICE_EXPORT = [
     ExportColumn("accord collectif", lambda s: s.agreement.reference if s.agreement_id else ""),
     ExportColumn("code de charge", lambda s: s.charge_code),
     ExportColumn("règles", lambda s: s.rules_count),
+    ExportColumn("service du catalogue", lambda s: s.offer_service.name if s.offer_service_id else ""),
 ]
 
 # The file for the landlord's management software: its references, one line per household and charge.
@@ -53,7 +66,9 @@ LINE_EXPORT = [
 
 
 def _service(request, pk):
-    return get_object_or_404(BilledService.objects.for_organisation(request.user.organisation), pk=pk)
+    return get_object_or_404(
+        BilledService.objects.for_organisation(request.user.organisation).select_related("offer_service"), pk=pk
+    )
 
 
 def _run(request, pk):
@@ -65,7 +80,7 @@ def service_list(request):
     organisation = request.user.organisation
     services_qs = (
         BilledService.objects.for_organisation(organisation)
-        .select_related("agreement")
+        .select_related("agreement", "offer_service")
         .with_rules_count()
         .order_by("name", "pk")
     )
@@ -157,14 +172,42 @@ def rule_add(request, pk):
     return redirect("billing:service_update", pk=service.pk)
 
 
+def _save_agreement_form(request, form):
+    """Save the agreement and its scope all at once; the framework's warnings on its services are shown."""
+    agreement = form.save(commit=False)
+    try:
+        warnings = services.save_agreement(
+            agreement=agreement, sites=form.cleaned_data["sites"], today=timezone.localdate()
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
+    for warning in warnings:
+        messages.warning(request, warning)
+    messages.success(request, f"Accord « {agreement.reference} » enregistré.")
+    return redirect("billing:service_list")
+
+
 @require(perms.can_manage_billing)
 def agreement_create(request):
     form = CollectiveAgreementForm(request.POST or None, organisation=request.user.organisation)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, f"Accord « {form.instance.reference} » enregistré.")
-        return redirect("billing:service_list")
+    if request.method == "POST" and form.is_valid() and (response := _save_agreement_form(request, form)):
+        return response
     return render(request, "billing/agreement_form.html", {"form": form})
+
+
+@require(perms.can_manage_billing)
+def agreement_update(request, pk):
+    """An agreement's reference, signature date, validity and scope (its sites), changed all at once."""
+    agreement = get_object_or_404(CollectiveAgreement.objects.for_organisation(request.user.organisation), pk=pk)
+    form = CollectiveAgreementForm(request.POST or None, instance=agreement, organisation=request.user.organisation)
+    if request.method == "POST" and form.is_valid() and (response := _save_agreement_form(request, form)):
+        return response
+    return render(
+        request,
+        "billing/agreement_form.html",
+        {"form": form, "agreement": agreement, "billed_services": agreement.services.order_by("name")},
+    )
 
 
 @require(perms.can_view_billing)
@@ -292,3 +335,182 @@ def statement(request, pk):
         "billing/statement.html",
         {"household": household, "statement": result, "year": year, "charge_list": services.charge_list()},
     )
+
+
+SUBSCRIPTION_EXPORT = [
+    ExportColumn("reference_bail", lambda sub: sub.household.reference),
+    ExportColumn("reference_residence", lambda sub: sub.household.dwelling.building.site.reference),
+    ExportColumn("consentement_le", lambda sub: sub.consent_given_on),
+    ExportColumn("recueilli_par", lambda sub: sub.get_consent_channel_display()),
+    ExportColumn("resilie_le", lambda sub: sub.ended_on),
+]
+
+
+def _subscriptions_page(request, service, form):
+    subscriptions = (
+        Subscription.objects.for_organisation(request.user.organisation)
+        .filter(service=service)
+        .select_related("household__dwelling__building__site", "recorded_by")
+        .order_by(F("ended_on").desc(nulls_first=True), "household__reference", "pk")
+    )
+    fmt = request.GET.get("format")
+    if fmt in FORMATS:
+        audit.record_household_export(
+            request, fmt=fmt, count=subscriptions.count(), what=f"abonnés de « {service.name} »"
+        )
+        return export_response(fmt, f"abonnes-{service.pk}", SUBSCRIPTION_EXPORT, subscriptions)
+    page = paginate(request, subscriptions)
+    audit.record_household_list(request, ids=[sub.household_id for sub in page], what=f"abonnés de « {service.name} »")
+    return render(
+        request,
+        "billing/subscription_list.html",
+        {
+            "service": service,
+            "page": page,
+            "query": querystring_without(request, "page", "format"),
+            "form": form,
+            "end_form": EndSubscriptionForm(),
+            "can_manage": perms.can_manage_billing(request.user, request.user.organisation),
+            "is_subscription": service.mode == BillingMode.SUBSCRIPTION,
+        },
+    )
+
+
+@require(perms.can_view_charge_lines)
+def subscription_list(request, pk):
+    """A service's subscribers with their consent (date, channel) and withdrawal; staff record a new consent.
+
+    The list names households: the households shown, and every export, are written to the audit trail.
+    """
+    service = _service(request, pk)
+    organisation = request.user.organisation
+    form = SubscriptionForm(request.POST or None, organisation=organisation)
+    if request.method == "POST":
+        if not perms.can_manage_billing(request.user, organisation):
+            raise PermissionDenied
+        if form.is_valid():
+            household = form.cleaned_data["reference"]
+            try:
+                services.subscribe(
+                    service=service,
+                    household=household,
+                    given_on=form.cleaned_data["consent_given_on"],
+                    channel=form.cleaned_data["consent_channel"],
+                    by=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Consentement du ménage {household.reference} enregistré.")
+                return redirect("billing:subscription_list", pk=service.pk)
+    return _subscriptions_page(request, service, form)
+
+
+@require(perms.can_manage_billing)
+@require_POST
+def subscription_end(request, pk):
+    """Record the withdrawal of a household's consent; back to the page it was asked from."""
+    subscription = get_object_or_404(
+        Subscription.objects.for_organisation(request.user.organisation).select_related("household", "service"),
+        pk=pk,
+    )
+    form = EndSubscriptionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"La résiliation n'est pas enregistrée : {form_errors(form)}")
+    else:
+        try:
+            services.end_subscription(subscription=subscription, on=form.cleaned_data["ended_on"])
+        except ValidationError as error:
+            messages.error(request, f"La résiliation n'est pas enregistrée : {' '.join(error.messages)}")
+        else:
+            messages.success(
+                request,
+                f"Abonnement du ménage {subscription.household.reference} à « {subscription.service.name} » résilié "
+                f"le {form.cleaned_data['ended_on']:%d/%m/%Y}.",
+            )
+    if request.POST.get("retour") == "menage":
+        return redirect("billing:household", pk=subscription.household_id)
+    return redirect("billing:subscription_list", pk=subscription.service_id)
+
+
+def _household(request, pk):
+    return get_object_or_404(
+        Household.objects.for_organisation(request.user.organisation).select_related("dwelling__building__site"),
+        pk=pk,
+    )
+
+
+@require(perms.can_view_charge_lines)
+def household_billing(request, pk):
+    """A household's billing: its exit date (pro rata), its subscriptions and consents; the read is audited."""
+    household = _household(request, pk)
+    organisation = request.user.organisation
+    exit_ = HouseholdExit.objects.filter(household=household).first()
+    subscriptions = (
+        Subscription.objects.for_organisation(organisation)
+        .filter(household=household)
+        .select_related("service", "recorded_by")
+        .order_by(F("ended_on").desc(nulls_first=True), "-consent_given_on", "pk")
+    )
+    audit.record_read(household, user=request.user, source="facturation du ménage")
+    return render(
+        request,
+        "billing/household.html",
+        {
+            "household": household,
+            "exit": exit_,
+            "subscriptions": subscriptions,
+            "exit_form": ExitForm(initial={"left_on": exit_.left_on if exit_ else None}),
+            "subscribe_form": HouseholdSubscriptionForm(organisation=organisation),
+            "end_form": EndSubscriptionForm(),
+            "can_manage": perms.can_manage_billing(request.user, organisation),
+        },
+    )
+
+
+@require(perms.can_manage_billing)
+@require_POST
+def exit_record(request, pk):
+    """Record, change or clear (empty date) the household's exit date."""
+    household = _household(request, pk)
+    form = ExitForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, f"La date de sortie n'est pas enregistrée : {form_errors(form)}")
+    elif form.cleaned_data["left_on"] is None:
+        if services.clear_exit(household=household):
+            messages.success(request, "Date de sortie effacée : le ménage est de nouveau facturé chaque mois.")
+        else:
+            messages.error(request, "La date de sortie n'est pas enregistrée : indiquez le dernier jour d'occupation.")
+    else:
+        try:
+            exit_ = services.record_exit(household=household, left_on=form.cleaned_data["left_on"])
+        except ValidationError as error:
+            messages.error(request, f"La date de sortie n'est pas enregistrée : {' '.join(error.messages)}")
+        else:
+            messages.success(request, f"Sortie enregistrée : dernier jour d'occupation le {exit_.left_on:%d/%m/%Y}.")
+    return redirect("billing:household", pk=household.pk)
+
+
+@require(perms.can_manage_billing)
+@require_POST
+def household_subscribe(request, pk):
+    """Record the household's consent to one of the organisation's subscriptions."""
+    household = _household(request, pk)
+    form = HouseholdSubscriptionForm(request.POST, organisation=request.user.organisation)
+    if not form.is_valid():
+        messages.error(request, f"Le consentement n'est pas enregistré : {form_errors(form)}")
+        return redirect("billing:household", pk=household.pk)
+    service = form.cleaned_data["service"]
+    try:
+        services.subscribe(
+            service=service,
+            household=household,
+            given_on=form.cleaned_data["consent_given_on"],
+            channel=form.cleaned_data["consent_channel"],
+            by=request.user,
+        )
+    except ValidationError as error:
+        messages.error(request, f"Le consentement n'est pas enregistré : {' '.join(error.messages)}")
+    else:
+        messages.success(request, f"Consentement à « {service.name} » enregistré.")
+    return redirect("billing:household", pk=household.pk)

@@ -1,6 +1,10 @@
 """The demo's billed services: a recoverable charge, a Wi-Fi collective agreement on one site, an optional
 subscription taken by a few elderly households with their consent, a free service, one paid to the partner,
-and the last month billed. Deterministic: rebuilt the same from the same households and ``today``."""
+and the last month billed. Deterministic: rebuilt the same from the same households and ``today``.
+
+The Wi-Fi and the solidarity transport are services of the demo's catalogue (``proxima.demo.offer``): their
+billed services are linked to them, the Wi-Fi's created by the catalogue itself on the agreement below.
+"""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -14,11 +18,14 @@ from proxima.billing.enums import BillingMode, ChargeBasis, CostType
 from proxima.billing.models import BilledService, BillingRun, ChargeRule, CollectiveAgreement, Subscription
 from proxima.households.enums import ConsentChannel
 from proxima.households.models import Household
+from proxima.offer.models import Service
 from proxima.territory.models import Site
 
 SUBSCRIBERS = 8
+WIFI_CATALOGUE_NAME = "Wi-Fi à tarif négocié (démo)"
+TRANSPORT_CATALOGUE_NAME = "Transport solidaire à la demande (démo)"
 SERVICES = [
-    # name, provider, mode, cost type, list entry, charge code, monthly amount, basis
+    # name, provider, mode, cost type, list entry, charge code, monthly amount, basis, service of the catalogue
     (
         "Taxe d'enlèvement des ordures ménagères",
         "Communauté de communes",
@@ -28,6 +35,7 @@ SERVICES = [
         "TEOM",
         Decimal("12.40"),
         ChargeBasis.PER_HOUSEHOLD,
+        None,
     ),
     (
         "Wi-Fi à prix négocié",
@@ -38,6 +46,7 @@ SERVICES = [
         "WIFI",
         Decimal("9.90"),
         ChargeBasis.PER_DWELLING,
+        WIFI_CATALOGUE_NAME,
     ),
     (
         "Téléassistance",
@@ -48,6 +57,7 @@ SERVICES = [
         "TELEASS",
         Decimal("15.00"),
         ChargeBasis.PER_HOUSEHOLD,
+        None,
     ),
     (
         "Dépôt de pain à la conciergerie",
@@ -56,6 +66,7 @@ SERVICES = [
         CostType.OPERATION,
         "",
         "",
+        None,
         None,
         None,
     ),
@@ -68,6 +79,7 @@ SERVICES = [
         "",
         None,
         None,
+        TRANSPORT_CATALOGUE_NAME,
     ),
 ]
 
@@ -83,8 +95,8 @@ def previous_month(today: dt.date) -> Month:
     return Month(last.year, last.month)
 
 
-@transaction.atomic
-def _build_settings(organisation, today: dt.date) -> CollectiveAgreement:
+def wifi_agreement(organisation, today: dt.date) -> CollectiveAgreement:
+    """The demo's Wi-Fi collective agreement on its first site (the same when rebuilt)."""
     site = Site.objects.for_organisation(organisation).order_by("reference").first()
     agreement, _ = CollectiveAgreement.objects.update_or_create(
         organisation=organisation,
@@ -97,12 +109,46 @@ def _build_settings(organisation, today: dt.date) -> CollectiveAgreement:
         },
     )
     agreement.sites.set([site])
+    return agreement
+
+
+def wifi_billing(organisation, today: dt.date) -> services.BillingSettings:
+    """What the catalogue's Wi-Fi is billed on: the agreement, with the landlord's charge code."""
+    return services.BillingSettings(
+        cost_type=CostType.OPERATION, agreement=wifi_agreement(organisation, today), charge_code="WIFI"
+    )
+
+
+def _billed_service(organisation, name: str, catalogue_name: str | None, mode: str, values: dict) -> BilledService:
+    """The spec's billed service: the one the catalogue service links to, else the one of that name."""
+    offer_service = (
+        Service.objects.for_organisation(organisation).filter(name=catalogue_name, billing_mode=mode).first()
+        if catalogue_name
+        else None
+    )
+    linked = BilledService.objects.filter(offer_service=offer_service).first() if offer_service else None
+    if linked is not None:
+        for field, value in values.items():
+            setattr(linked, field, value)
+        linked.save()
+        return linked
+    service, _ = BilledService.objects.update_or_create(
+        organisation=organisation, name=name, defaults={**values, "offer_service": offer_service}
+    )
+    return service
+
+
+@transaction.atomic
+def _build_settings(organisation, today: dt.date) -> CollectiveAgreement:
+    agreement = wifi_agreement(organisation, today)
     start = dt.date(today.year - 1, 1, 1)
-    for name, provider, mode, cost_type, cost_code, charge_code, amount, basis in SERVICES:
-        service, _ = BilledService.objects.update_or_create(
-            organisation=organisation,
-            name=name,
-            defaults={
+    for name, provider, mode, cost_type, cost_code, charge_code, amount, basis, catalogue_name in SERVICES:
+        service = _billed_service(
+            organisation,
+            name,
+            catalogue_name,
+            mode,
+            {
                 "provider": provider,
                 "mode": mode,
                 "cost_type": cost_type,

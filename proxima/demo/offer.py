@@ -16,9 +16,11 @@ from django.db.models import Count
 from proxima.accounts.models import Organisation
 from proxima.agency.enums import StopKind
 from proxima.agency.models import Stop
+from proxima.billing.enums import BillingMode
+from proxima.demo import billing as billing_demo
 from proxima.households.models import Household
 from proxima.offer import services
-from proxima.offer.enums import BillingMode, OperatingMode, PartnerKind, Renewal, ServiceStatus
+from proxima.offer.enums import OperatingMode, PartnerKind, Renewal, ServiceStatus
 from proxima.offer.models import Bundle, Partner, Service
 from proxima.territory.models import Commune, Site
 
@@ -238,9 +240,9 @@ def _service_specs(partners: dict[str, Partner], depot: Site, stops: list[Stop],
                 "kind": "aide-materielle",
                 "partner": p["Box Solidaire (fournisseur d'accès fictif, démo)"],
                 "operating_mode": OperatingMode.COORDINATOR,
-                "billing_mode": BillingMode.CHARGES,
+                "billing_mode": BillingMode.COLLECTIVE_AGREEMENT,
                 "price": Decimal("9.90"),
-                "price_details": "par mois",
+                "price_details": "par mois, avec les charges (accord collectif)",
             },
             ["numerique--acceder-a-une-connexion-internet"],
             ["locataires-hlm"],
@@ -371,6 +373,8 @@ def build_offer_demo(organisation, *, today: dt.date) -> OfferDemoResult:
         Stop.objects.for_organisation(organisation).filter(kind=StopKind.SITE, is_active=True).order_by("name", "pk")
     )
     france_services = Stop.objects.for_organisation(organisation).filter(kind=StopKind.FRANCE_SERVICES).first()
+    # The Wi-Fi is billed under a collective agreement: the billing framework checks it when it is created.
+    billing = {billing_demo.WIFI_CATALOGUE_NAME: billing_demo.wifi_billing(organisation, today)}
     catalogue = []
     for values, themes, publics, hours, sites, service_stops in _service_specs(
         partners, depot, stops, france_services
@@ -386,6 +390,8 @@ def build_offer_demo(organisation, *, today: dt.date) -> OfferDemoResult:
                 sites=sites,
                 communes=communes,
                 stops=service_stops,
+                billing=billing.get(values["name"]),
+                today=today,
             )
         catalogue.append(service)
     by_name = {s.name: s for s in catalogue}

@@ -121,6 +121,7 @@ def household_detail(request, pk):
             "more_interactions": len(interactions) > INTERACTIONS_SHOWN,
             "can_view_outreach": can_view_outreach,
             "outreach_reasons": outreach_reasons,
+            "can_view_billing": perms.can_view_charge_lines(request.user, org),
         },
     )
 

@@ -33,15 +33,6 @@ class OperatingMode(models.TextChoices):
     OPERATOR = "operator", _("opérateur : rend le service lui-même")
 
 
-class BillingMode(models.TextChoices):
-    """What the resident pays and to whom (see the billing framework of recommendation 5)."""
-
-    FREE = "free", _("gratuit")
-    CHARGES = "charges", _("inclus dans les charges")
-    SUBSCRIPTION = "subscription", _("abonnement")
-    PAID_TO_PARTNER = "paid_to_partner", _("payé au partenaire")
-
-
 class ServiceStatus(models.TextChoices):
     DRAFT = "draft", _("en préparation")
     ACTIVE = "active", _("ouvert")

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from proxima.billing.enums import BillingMode
 from proxima.offer import data_inclusion
 from proxima.offer.data_inclusion import Place, ServiceRecord, StructureRecord
-from proxima.offer.enums import BillingMode
 from proxima.offer.models import Service
 
 LANDLORD_LOCAL_ID = "bailleur"

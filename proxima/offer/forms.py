@@ -6,10 +6,13 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils import timezone
 
 from proxima.accounts.enums import OrganisationKind
 from proxima.accounts.models import Organisation
 from proxima.agency.models import Stop
+from proxima.billing.forms import BillingSettingsForm, refusal_text
+from proxima.billing.models import BilledService
 from proxima.offer import reference
 from proxima.offer.enums import OperatingMode, ServiceStatus, Weekday
 from proxima.offer.models import Bundle, Partner, PartnershipAgreement, Service
@@ -187,6 +190,19 @@ class ServiceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
         self.instance.organisation = organisation
+        billed = (
+            BilledService.objects.filter(offer_service=self.instance).select_related("agreement").first()
+            if self.instance.pk
+            else None
+        )
+        self.billing = BillingSettingsForm(
+            self.data if self.is_bound else None, prefix="facturation", organisation=organisation, billed=billed
+        )
+        self.billing_check = None
+        self.fields["billing_mode"].help_text = (
+            "Charge récupérable, accord collectif, abonnement : le bailleur facture, selon les règles du cadre "
+            "légal (voir « Facturation par le bailleur »)."
+        )
         self.fields["themes"].choices = reference.theme_choices()
         self.fields["publics"].choices = reference.public_choices()
         self.fields["partner"].queryset = Partner.objects.for_organisation(organisation)
@@ -223,6 +239,14 @@ class ServiceForm(forms.ModelForm):
         if "address_commune_code" in self.cleaned_data:
             self.instance.address_commune = self.cleaned_data["address_commune_code"]
         super()._post_clean()
+        if not self.billing.is_valid():
+            self.add_error(None, "Facturation par le bailleur : corrigez les champs signalés.")
+        elif "billing_mode" in self.cleaned_data and "billing_mode" not in self.errors:
+            # The same rules as the billing pages (proxima.billing.rules): each refusal at the mode, with its
+            # rule and reference.
+            self.billing_check = self.billing.check(self.instance, today=timezone.localdate())
+            for refusal in self.billing_check.refusals if self.billing_check else ():
+                self.add_error("billing_mode", refusal_text(refusal))
 
     def relations(self) -> dict:
         """The keyword arguments of ``create_service`` / ``update_service`` besides the fields."""
@@ -234,6 +258,7 @@ class ServiceForm(forms.ModelForm):
             "sites": data["sites"],
             "communes": data["commune_codes"],
             "stops": data["stops"],
+            "billing": self.billing.settings(),
         }
 
     def values(self) -> dict:

@@ -20,13 +20,13 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from proxima.accounts.enums import OrganisationKind, Role
+from proxima.billing.enums import BillingMode
 from proxima.households.enums import ConsentChannel, InteractionChannel
 from proxima.households.models import Household
 from proxima.needs.enums import Need
 from proxima.offer import reference
 from proxima.offer.enums import (
     AmountPeriod,
-    BillingMode,
     OperatingMode,
     PartnerKind,
     ReferralStatus,
@@ -382,9 +382,11 @@ class Service(models.Model):
     contact_phone = models.CharField(_("téléphone"), max_length=30, blank=True)
     contact_email = models.EmailField(_("e-mail"), blank=True)
     link = models.URLField(_("lien pour s'inscrire ou en savoir plus"), blank=True)
-    # What it costs the resident.
+    # What it costs the resident. The modes are the billing framework's (one vocabulary, see
+    # docs/adr/013-one-billing-vocabulary.md): a mode the landlord bills rests on the service's
+    # ``billing.BilledService`` (``billed_service``), checked by ``billing.rules`` when it is set.
     billing_mode = models.CharField(
-        _("mode de facturation"), max_length=20, choices=BillingMode.choices, default=BillingMode.FREE
+        _("mode de facturation"), max_length=25, choices=BillingMode.choices, default=BillingMode.FREE
     )
     price = models.DecimalField(_("prix pour l'habitant (€)"), max_digits=8, decimal_places=2, null=True, blank=True)
     price_details = models.CharField(

@@ -11,10 +11,13 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from proxima.accounts.enums import Role
+from proxima.billing import services as billing_services
+from proxima.billing.enums import BillingMode
 from proxima.offer import reference
-from proxima.offer.enums import BillingMode, Weekday
+from proxima.offer.enums import Weekday
 from proxima.offer.models import (
     Bundle,
     Partner,
@@ -128,6 +131,8 @@ def _save_service(
     sites: Iterable = (),
     communes: Iterable = (),
     stops: Iterable = (),
+    billing: billing_services.BillingSettings | None = None,
+    today: dt.date | None = None,
 ) -> Service:
     organisation = service.organisation
     themes = _check_codes(themes, reference.theme_labels(), "Thème")
@@ -158,12 +163,32 @@ def _save_service(
     ServiceHours.objects.bulk_create(
         [ServiceHours(service=service, weekday=w, opens=o, closes=c) for w, o, c in periods]
     )
+    # The billing framework has the last word: a mode it refuses rolls the whole service back.
+    billing_services.bill_catalogue_service(
+        offer_service=service, settings=billing, today=today or timezone.localdate()
+    )
     return service
 
 
 @transaction.atomic
-def create_service(*, organisation, values: Mapping, themes=(), publics=(), hours=(), sites=(), communes=(), stops=()):
-    """Add a service to the catalogue with its themes, publics, places and weekly hours."""
+def create_service(
+    *,
+    organisation,
+    values: Mapping,
+    themes=(),
+    publics=(),
+    hours=(),
+    sites=(),
+    communes=(),
+    stops=(),
+    billing: billing_services.BillingSettings | None = None,
+    today: dt.date | None = None,
+):
+    """Add a service to the catalogue with its themes, publics, places, weekly hours and billing.
+
+    A mode the landlord bills (recoverable charge, collective agreement, subscription) gets its billed service,
+    set from ``billing`` and checked by the billing framework (``proxima.billing.rules``).
+    """
     service = Service(organisation=organisation)
     return _save_service(
         service,
@@ -174,14 +199,29 @@ def create_service(*, organisation, values: Mapping, themes=(), publics=(), hour
         sites=sites,
         communes=communes,
         stops=stops,
+        billing=billing,
+        today=today,
     )
 
 
 @transaction.atomic
 def update_service(
-    *, service: Service, values: Mapping, themes=(), publics=(), hours=(), sites=(), communes=(), stops=()
+    *,
+    service: Service,
+    values: Mapping,
+    themes=(),
+    publics=(),
+    hours=(),
+    sites=(),
+    communes=(),
+    stops=(),
+    billing: billing_services.BillingSettings | None = None,
+    today: dt.date | None = None,
 ):
-    """Change a service; its themes, publics, places and hours become exactly those given."""
+    """Change a service; its themes, publics, places and hours become exactly those given.
+
+    ``billing`` None keeps what its billed service rests on; its mode is checked again all the same.
+    """
     return _save_service(
         service,
         values=values,
@@ -191,6 +231,8 @@ def update_service(
         sites=sites,
         communes=communes,
         stops=stops,
+        billing=billing,
+        today=today,
     )
 
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError
 
 from proxima.billing import services
 from proxima.billing.amounts import Month
@@ -152,11 +153,27 @@ class TestRunMonth:
         def broken(*args, **kwargs):
             raise RuntimeError("disque plein")
 
-        monkeypatch.setattr(ChargeLine.objects, "bulk_create", broken)
+        monkeypatch.setattr(services, "write_charge_lines", broken)
         with pytest.raises(RuntimeError):
             services.run_month(organisation=landlord, month=NOVEMBER)
         run = BillingRun.objects.get()
         assert run.status == RunStatus.FAILED and "disque plein" in run.error
+        assert ChargeLine.objects.count() == 3
+
+    def test_a_row_refused_by_the_database_writes_no_line(self, landlord, households, monkeypatch):
+        """A line the database refuses halfway through the write (COPY or executemany) leaves the month as it was."""
+        ChargeRuleFactory(service__organisation=landlord)
+        services.run_month(organisation=landlord, month=NOVEMBER)
+        rows = services.charge_line_rows
+
+        def with_a_bad_row(*args):
+            good = rows(*args)
+            return [*good, (*good[0][:6], -1, *good[0][7:])]  # days < 0: chargeline_days_check
+
+        monkeypatch.setattr(services, "charge_line_rows", with_a_bad_row)
+        with pytest.raises(IntegrityError):
+            services.run_month(organisation=landlord, month=NOVEMBER)
+        assert BillingRun.objects.get().status == RunStatus.FAILED
         assert ChargeLine.objects.count() == 3
 
     def test_per_dwelling_bills_a_dwelling_once(self, landlord, households):

@@ -80,6 +80,22 @@ class TestServiceForm:
         )
         assert response.status_code == 200 and not BilledService.objects.exists()
 
+    def test_a_catalogue_services_name_and_mode_stay_the_catalogues(self, logged, landlord):
+        """On the billing page a catalogue service's name and mode cannot change: they are set in the catalogue."""
+        from tests.offer.factories import ServiceFactory
+
+        offer_service = ServiceFactory(organisation=landlord, billing_mode="subscription", name="Téléassistance")
+        service = BilledServiceFactory(
+            organisation=landlord, subscription=True, name="Téléassistance", offer_service=offer_service
+        )
+        page = logged.get(reverse("billing:service_update", args=[service.pk])).content.decode()
+        assert "Réglé dans le catalogue des services." in page
+        data = service_data(name="Autre nom", mode="free", charge_code="TELE-2", cost_type="operation")
+        response = logged.post(reverse("billing:service_update", args=[service.pk]), data)
+        service.refresh_from_db()
+        assert response.status_code == 302
+        assert (service.name, service.mode, service.charge_code) == ("Téléassistance", "subscription", "TELE-2")
+
     def test_add_a_rule(self, logged, landlord):
         """A charge rule is added to the service."""
         service = BilledServiceFactory(organisation=landlord)

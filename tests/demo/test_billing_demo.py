@@ -6,8 +6,10 @@ import pytest
 
 from proxima.billing.enums import BillingMode, RunStatus
 from proxima.billing.models import BilledService, ChargeLine, Subscription
-from proxima.demo.billing import SUBSCRIBERS
+from proxima.billing.services import check_catalogue_service
+from proxima.demo.billing import SUBSCRIBERS, WIFI_CATALOGUE_NAME
 from proxima.demo.services import build_demo
+from proxima.offer.models import Service
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +31,13 @@ class TestBillingDemo:
         """The demo has a service in each billing mode."""
         modes = set(BilledService.objects.for_organisation(demo.organisation).values_list("mode", flat=True))
         assert modes == set(BillingMode.values)
+
+    def test_the_catalogues_wifi_is_billed_under_the_agreement(self, demo):
+        """The catalogue's Wi-Fi is linked to its billed service, under the agreement, and passes the check."""
+        wifi = Service.objects.get(organisation=demo.organisation, name=WIFI_CATALOGUE_NAME)
+        assert wifi.billing_mode == BillingMode.COLLECTIVE_AGREEMENT
+        assert wifi.billed_service.agreement == demo.billing.agreement
+        assert check_catalogue_service(wifi, today=TODAY).ok
 
     def test_october_is_billed(self, demo):
         """October 2026 is billed: waste tax for all, Wi-Fi on the agreement's one site, subscribers with consent."""

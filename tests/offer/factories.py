@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import factory
 
-from proxima.offer.enums import BillingMode, OperatingMode, PartnerKind, Renewal, ServiceStatus
+from proxima.billing.enums import BillingMode
+from proxima.offer.enums import OperatingMode, PartnerKind, Renewal, ServiceStatus
 from proxima.offer.models import (
     Bundle,
     Partner,

@@ -8,8 +8,9 @@ from django.core.management.base import CommandError
 
 from proxima.accounts.enums import AuditAction
 from proxima.accounts.models import AuditEvent
+from proxima.billing.enums import BillingMode
 from proxima.offer import exports
-from proxima.offer.enums import BillingMode, OperatingMode, ServiceStatus
+from proxima.offer.enums import OperatingMode, ServiceStatus
 from proxima.territory.models import Commune
 from tests.agency.factories import StopFactory
 from tests.offer.factories import PartnerFactory, ServiceFactory, ServiceHoursFactory
@@ -40,7 +41,7 @@ def catalogue(landlord, other_landlord):
         operating_mode=OperatingMode.COORDINATOR,
         name="Wi-Fi à tarif négocié",
         kind="aide-materielle",
-        billing_mode=BillingMode.CHARGES,
+        billing_mode=BillingMode.COLLECTIVE_AGREEMENT,
         price=Decimal("9.90"),
         price_details="par mois",
         themes=["numerique--acceder-a-une-connexion-internet"],
@@ -99,7 +100,7 @@ class TestExportDataInclusion:
         by_name = {s["nom"]: s for s in services}
         wifi = by_name["Wi-Fi à tarif négocié"]
         assert wifi["frais"] == "payant"
-        assert wifi["frais_precisions"] == "Inclus dans les charges : 9,90 € par mois"
+        assert wifi["frais_precisions"] == "Accord collectif : 9,90 € par mois"
         assert wifi["zone_eligibilite"] == ["36044", "36088"]
         assert wifi["horaires_accueil"] == "Mo 09:00-12:00"
         assert wifi["publics"] is None

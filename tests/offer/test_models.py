@@ -5,7 +5,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from proxima.offer.enums import BillingMode, OperatingMode, Renewal
+from proxima.billing.enums import BillingMode
+from proxima.offer.enums import OperatingMode, Renewal
 from proxima.offer.models import Partner, PartnershipAgreement, Service
 from proxima.offer.validators import siret_ok, validate_networks, validate_siret
 from proxima.territory.models import Commune
@@ -172,9 +173,9 @@ class TestService:
             service.save()
 
     def test_priced_service(self, landlord):
-        """A service included in the charges carries its monthly price."""
+        """A service billed as a recoverable charge carries its monthly price."""
         service = ServiceFactory(
-            organisation=landlord, own=True, billing_mode=BillingMode.CHARGES, price=Decimal("9.90")
+            organisation=landlord, own=True, billing_mode=BillingMode.RECOVERABLE_CHARGE, price=Decimal("9.90")
         )
         service.full_clean()
         assert service.provider_name == landlord.name

@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from proxima.accounts.enums import Role
+from proxima.billing.enums import BillingMode
 from proxima.offer import services
 from proxima.offer.bundle_services import bundle_household_ids
-from proxima.offer.enums import BillingMode, OperatingMode, ServiceStatus
+from proxima.offer.enums import OperatingMode, ServiceStatus
 from proxima.offer.models import Partner, PartnershipAgreement, Service
 from proxima.territory.models import Commune
 from tests.accounts.factories import UserFactory

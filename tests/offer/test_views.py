@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from proxima.accounts.enums import AuditAction
 from proxima.accounts.models import AuditEvent
-from proxima.offer.enums import BillingMode, OperatingMode, ServiceStatus
+from proxima.billing.enums import BillingMode
+from proxima.offer.enums import OperatingMode, ServiceStatus
 from proxima.offer.models import Bundle, Partner, PartnershipAgreement, Service
 from tests.accounts.factories import OrganisationFactory
 from tests.households.factories import HouseholdFactory, PersonFactory
@@ -205,6 +206,119 @@ class TestServiceForm:
         assert response.status_code == 302
         service.refresh_from_db()
         assert service.name == "Aide aux démarches renommée"
+
+
+class TestServiceBilling:
+    """The catalogue form sets a service's billing through the billing framework; its page shows the check."""
+
+    data = TestServiceForm.data
+
+    def post(self, client, **changes):
+        return client.post(reverse("offer:service_create"), self.data(**changes))
+
+    @pytest.mark.parametrize(
+        ("changes", "rule", "reference"),
+        [
+            (
+                {"billing_mode": BillingMode.RECOVERABLE_CHARGE},
+                "Une charge récupérable doit figurer sur la liste légale",
+                "décret n° 82-955",
+            ),
+            (
+                {"billing_mode": BillingMode.RECOVERABLE_CHARGE, "facturation-cost_code": "gardien-75"},
+                "règle paramétrable : à vérifier",
+                "Décret n° 82-955",
+            ),
+            (
+                {"billing_mode": BillingMode.COLLECTIVE_AGREEMENT},
+                "doit être rattaché à un accord",
+                "Loi n° 86-1290",
+            ),
+        ],
+    )
+    def test_a_refusal_is_shown_at_the_mode(self, client, staff, changes, rule, reference):
+        """A mode the framework refuses is shown at the mode with its rule and reference; nothing is saved."""
+        client.force_login(staff)
+        response = self.post(client, **changes)
+        page = content(response)
+        assert response.status_code == 200
+        assert rule in page and "Référence :" in page and reference in page
+        assert not Service.objects.exists()
+
+    def test_a_charge_on_the_list_is_saved_and_shown(self, client, staff):
+        """A recoverable charge on the list is saved with its billed service; its page shows the entry and check."""
+        client.force_login(staff)
+        response = self.post(
+            client,
+            billing_mode=BillingMode.RECOVERABLE_CHARGE,
+            price="12.40",
+            **{
+                "facturation-cost_type": "tax",
+                "facturation-cost_code": "VIII-teom",
+                "facturation-charge_code": "TEOM",
+            },
+        )
+        service = Service.objects.get()
+        assert service.billed_service.cost_code == "VIII-teom"
+        page = content(client.get(response.url))
+        assert "Conforme au cadre légal" in page
+        assert "Taxe ou redevance d&#x27;enlèvement des ordures ménagères" in page and "code de charge TEOM" in page
+
+    def test_an_entry_to_verify_is_saved_once_confirmed(self, client, staff):
+        """Confirmed, a to-verify entry is saved and the warning stays, on the next page and the service's."""
+        client.force_login(staff)
+        response = self.post(
+            client,
+            billing_mode=BillingMode.RECOVERABLE_CHARGE,
+            **{
+                "facturation-cost_type": "staff",
+                "facturation-cost_code": "gardien-75",
+                "facturation-to_verify_confirmed": "on",
+            },
+        )
+        page = content(client.get(response.url))
+        assert Service.objects.get().billed_service.to_verify_confirmed
+        assert page.count("règle paramétrable : à vérifier") >= 2  # the message after saving, and the check
+
+    def test_the_form_shows_the_settings(self, client, staff, landlord):
+        """Editing a billed catalogue service shows what its billing rests on; no other service to link then."""
+        from tests.billing.factories import BilledServiceFactory
+
+        service = ServiceFactory(organisation=landlord, own=True, billing_mode=BillingMode.RECOVERABLE_CHARGE)
+        BilledServiceFactory(organisation=landlord, offer_service=service, charge_code="TEOM-42")
+        client.force_login(staff)
+        page = content(client.get(reverse("offer:service_update", args=[service.pk])))
+        assert '<option value="VIII-teom" selected>' in page and 'value="TEOM-42"' in page
+        assert "facturation-existing" not in page
+
+    def test_a_former_charge_shows_the_refusal(self, client, staff, landlord):
+        """A service in recoverable charge with nothing to rest on shows the framework's refusal on its page."""
+        service = ServiceFactory(organisation=landlord, own=True, billing_mode=BillingMode.RECOVERABLE_CHARGE)
+        client.force_login(staff)
+        page = content(client.get(reverse("offer:service_detail", args=[service.pk])))
+        assert "Ce service ne peut pas être facturé en l'état" in page
+        assert "Aucun poste choisi" in page and "décret n° 82-955" in page
+
+    def test_agreement_and_rules_are_shown(self, client, reader, landlord):
+        """The page of a service under an agreement shows the agreement and its monthly amounts."""
+        from tests.billing.factories import BilledServiceFactory, ChargeRuleFactory
+
+        service = ServiceFactory(organisation=landlord, own=True, billing_mode=BillingMode.COLLECTIVE_AGREEMENT)
+        billed = BilledServiceFactory(
+            organisation=landlord, offer_service=service, with_agreement=True, agreement__reference="ACL-WIFI"
+        )
+        billed.agreement.sites.set([SiteFactory(organisation=landlord, name="Les Tilleuls")])
+        ChargeRuleFactory(service=billed, amount=Decimal("9.90"))
+        client.force_login(reader)
+        page = content(client.get(reverse("offer:service_detail", args=[service.pk])))
+        assert "ACL-WIFI" in page and "Les Tilleuls" in page and "9,90 €" in page
+
+    def test_a_field_agent_does_not_see_billing(self, client, field_agent, landlord):
+        """Billing settings are for the roles that read billing: a field agent sees the mode only."""
+        service = ServiceFactory(organisation=landlord, own=True, billing_mode=BillingMode.SUBSCRIPTION)
+        client.force_login(field_agent)
+        page = content(client.get(reverse("offer:service_detail", args=[service.pk])))
+        assert "Abonnement individuel facultatif" in page and 'id="facturation"' not in page
 
 
 class TestPartnerPages:

@@ -2,11 +2,15 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 
 from proxima.accounts import perms
+from proxima.billing import services as billing_services
+from proxima.billing.forms import refusal_text
+from proxima.billing.models import BilledService, ChargeRule
 from proxima.core.decorators import require
 from proxima.core.exports import ExportColumn
 from proxima.core.lists import list_response
@@ -87,6 +91,32 @@ def service_list(request):
     )
 
 
+def _billing_context(request, service) -> dict:
+    """The service's billing as the billing framework sees it: its billed service, rules and check."""
+    organisation = request.user.organisation
+    if not perms.can_view_billing(request.user, organisation):
+        return {}
+    billed = (
+        BilledService.objects.filter(offer_service=service)
+        .select_related("agreement")
+        .prefetch_related("agreement__sites", Prefetch("rules", queryset=ChargeRule.objects.prefetch_related("sites")))
+        .with_active_subscriptions_count()
+        .first()
+    )
+    check = billing_services.check_catalogue_service(service, today=timezone.localdate())
+    charge_list = billing_services.charge_list()
+    return {
+        "billing": {
+            "billed": billed,
+            "check": check,
+            "entry": charge_list.get(billed.cost_code) if billed is not None and billed.cost_code else None,
+            "charge_list": charge_list,
+            "can_manage": perms.can_manage_billing(request.user, organisation),
+            "can_view_subscribers": perms.can_view_charge_lines(request.user, organisation),
+        }
+    }
+
+
 @require(perms.can_view_offer)
 def service_detail(request, pk):
     service = get_object_or_404(
@@ -98,7 +128,11 @@ def service_detail(request, pk):
     return render(
         request,
         "offer/services/detail.html",
-        {"service": service, "can_manage": perms.can_manage_offer(request.user, request.user.organisation)},
+        {
+            "service": service,
+            "can_manage": perms.can_manage_offer(request.user, request.user.organisation),
+            **_billing_context(request, service),
+        },
     )
 
 
@@ -113,6 +147,8 @@ def _save(request, form, service=None):
     except ValidationError as error:
         form.add_error(None, error)
         return None
+    for warning in form.billing_check.warnings if form.billing_check else ():
+        messages.warning(request, refusal_text(warning))
     return service
 
 
