@@ -148,7 +148,7 @@ class TestDemoAndMatchCommand:
         assert len(by_key) == Scheme.objects.count()
         assert by_key["cglls-fsi-innovation"]["eligible"] is True
         assert (
-            "plafond déjà utilisé : 60 000 € sur 500 000 € sur 36 mois, reste 440 000 €"
+            "plafond déjà utilisé : 60 000 € sur 500 000 € sur 36 mois, reste 440 000 € (non vérifié)"
             in by_key["cglls-fsi-innovation"]["reasons"]
         )
         assert by_key["detr"]["eligible"] is False
