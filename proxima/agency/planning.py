@@ -82,6 +82,12 @@ RESTART_MIN = 0.2
 #: PyVRP's integer prize of the most valuable stop (the others in proportion); travel costs 1 per second, so a
 #: prize outweighs the travel it takes unless it is a tiny fraction of the top value.
 PRIZE_SCALE = 10_000_000
+#: The forked search's PyVRP weighs travel more: its top prize is this many times the mean length of a day, so
+#: it shortens routes to make room. Measured at 5 s (seeds 0–2, one process): on the Chao instances p4.3.o and
+#: p7.2.q, a top prize near 10^6 (0.6 day) ended 0.1–0.2 % from the best known where PRIZE_SCALE ended 0.3–0.9 %;
+#: on the generated rural instances, where stops last hours, PRIZE_SCALE ended 0.06 % and 0.6 day 0.6 %. The two
+#: processes search with one each and the better plan is kept.
+CHILD_PRIZE_DAY_RATIO = 0.6
 #: Run a second search in a forked process when the machine has two cores (see :func:`_can_fork`).
 PARALLEL = True
 #: Fork only if the other running processes leave a core free, within this margin (see :func:`_can_fork`).
@@ -568,6 +574,10 @@ def plan_tours(
         else:
             best, engine = _search_in_turn(problem, candidates, engines, params, deadline, best, engine, stats)
 
+        if tuple(sorted(engines)) == ("pyvrp", "vroom"):  # the engines alone stay as they are, for comparison
+            before = _value(problem, best)
+            best = _fill(problem, candidates, best)
+            stats["fill_value"] = _value(problem, best) - before
     routes = tuple(problem.schedule(day, route) for day, route in zip(days, best, strict=True))
     served = {k for route in best for k in route}
     for k in candidates:
@@ -625,6 +635,41 @@ def _keep_better(problem, best, engine, routes, name):
     if not engine or key_new > key_old:
         return routes, name
     return best, engine
+
+
+def _fill(problem: _Problem, candidates: list[int], routes: list[list[int]]) -> list[list[int]]:
+    """``routes`` with every stop left out that still fits inserted, the most valuable first, each where it adds
+    the least time. The engines trade a stop's value against the travel it takes (PyVRP's objective counts
+    both), so a plan may leave out a stop of small value that the days could still hold; this takes it back.
+
+    An insertion at a position adds ``extra`` seconds of travel and service: it can fit only if ``extra`` is at
+    most the day's slack (time left before the end of the day plus the waits for windows, which it may absorb);
+    only those positions are scheduled in full."""
+    routes = [list(route) for route in routes]
+    served = {k for route in routes for k in route}
+    matrix = problem.matrix
+    left = sorted(
+        (k for k in candidates if k not in served and problem.stops[k].value > 0),
+        key=lambda k: (-problem.stops[k].value, k),
+    )
+    for k in left:
+        place, duration = problem.place(k), problem.stops[k].duration
+        best = None  # (extra seconds, day number, position)
+        for d, (day, route) in enumerate(zip(problem.days, routes, strict=True)):
+            scheduled = problem.schedule(day, route)
+            if scheduled is None:
+                continue
+            slack = day.end - scheduled.return_time + sum(v.start - v.arrival for v in scheduled.visits)
+            path = [0, *(problem.place(j) for j in route), problem.end]
+            for i, (a, b) in enumerate(zip(path, path[1:], strict=False)):
+                extra = matrix[a][place] + duration + matrix[place][b] - matrix[a][b]
+                if extra > slack or (best is not None and extra >= best[0]):
+                    continue
+                if problem.schedule(day, [*route[:i], k, *route[i:]]) is not None:
+                    best = (extra, d, i)
+        if best is not None:
+            routes[best[1]].insert(best[2], k)
+    return routes
 
 
 def _search_in_turn(problem, candidates, engines, params, deadline, best, engine, stats):
@@ -747,7 +792,9 @@ def _child_search(connection, problem, candidates, deadline, seed, initial) -> N
         if remaining > CHILD_MIN_PYVRP:
             many = _many_candidates(problem, candidates)
             shortlist = _shortlist(problem, candidates, warm, CHILD_PRUNE_FACTOR) if many else candidates
-            found["pyvrp"] = _solve_pyvrp(problem, shortlist, remaining, seed, warm)
+            day_length = sum(day.end - day.start for day in problem.days) / len(problem.days)
+            prize_scale = max(1000, round(CHILD_PRIZE_DAY_RATIO * day_length))
+            found["pyvrp"] = _solve_pyvrp(problem, shortlist, remaining, seed, warm, prize_scale)
         connection.send(found)
     finally:
         connection.close()
@@ -822,8 +869,9 @@ def _solve_vroom(
     return routes
 
 
-def _solve_pyvrp(problem, candidates, time_limit, seed, initial) -> list[list[int]] | None:
-    """PyVRP, values as prizes of optional clients, one client per time window (a group when several)."""
+def _solve_pyvrp(problem, candidates, time_limit, seed, initial, prize_scale=None) -> list[list[int]] | None:
+    """PyVRP, values as prizes of optional clients (the top one ``prize_scale``, default :data:`PRIZE_SCALE`), one
+    client per time window (a group when several)."""
     import pyvrp
     from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 
@@ -833,10 +881,11 @@ def _solve_pyvrp(problem, candidates, time_limit, seed, initial) -> list[list[in
     start_depot = model.add_depot(locations[0])
     end_depot = model.add_depot(locations[problem.end]) if problem.end != 0 else start_depot
     top = max(problem.stops[k].value for k in candidates) or 1.0
+    scale = prize_scale or PRIZE_SCALE
     clients = []  # (stop number, window or None), in the order of PyVRP's client indices
     for k in candidates:
         stop = problem.stops[k]
-        prize = round(stop.value / top * PRIZE_SCALE)
+        prize = round(stop.value / top * scale)
         windows = problem.windows(k) or (None,)
         group = model.add_client_group(required=stop.required) if len(windows) > 1 else None
         for window in windows:

@@ -364,3 +364,29 @@ def test_forced_stops_and_breaks_are_read_from_json(tmp_path):
     (tmp_path / "bad.json").write_text(json.dumps(data))
     with pytest.raises(InstanceError, match=r"Expected the breaks of day 1 to be a list of \[start, end\]\."):
         read_instance(tmp_path / "bad.json")
+
+
+class TestFill:
+    """The last step of the planner inserts the stops an engine left out although the days could hold them."""
+
+    def test_inserts_what_fits_most_valuable_first(self):
+        """Two stops fit in the slack of the day, the most valuable first; a third, too long, stays out."""
+        from proxima.agency.planning import _fill, _Problem
+
+        stops = (stop("a", 1, 5, 100), stop("b", 2, 1, 100), stop("c", 3, 9, 100), stop("d", 4, 8, 1000))
+        day = Day("mardi", 0, 500)
+        matrix = uniform(5).matrix
+        problem = _Problem(stops, (day,), [list(row) for row in matrix], 0, 1)
+        routes = _fill(problem, [0, 1, 2, 3], [[0]])
+        assert sorted(routes[0]) == [0, 1, 2]
+        assert 3 not in routes[0]
+        assert problem.schedule(day, routes[0]) is not None
+
+    def test_respects_windows(self):
+        """A stop whose window the route cannot reach stays out."""
+        from proxima.agency.planning import _fill, _Problem
+
+        stops = (stop("a", 1, 5, 100), stop("late", 2, 9, 100, ((10_000, 10_100),)))
+        day = Day("mardi", 0, 1000)
+        problem = _Problem(stops, (day,), [list(row) for row in uniform(3).matrix], 0, 1)
+        assert _fill(problem, [0, 1], [[0]]) == [[0]]
