@@ -218,12 +218,7 @@ def referral_create_household(request, household_pk):
             except (ValidationError, PermissionDenied) as error:
                 form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
             else:
-                messages.success(
-                    request,
-                    f"Orientation n° {referral.pk} envoyée à {referral.partner.name} : réponse attendue au plus "
-                    f"tard le {referral.expires_on:%d/%m/%Y}.",
-                )
-                return redirect("referrals:detail", pk=referral.pk)
+                return _sent(request, referral)
     else:
         holder = _holder(household)
         form = HouseholdReferralForm(
@@ -241,6 +236,16 @@ def referral_create_household(request, household_pk):
         "offer/referrals/create_household.html",
         {"household": household, "consent": consent, "form": form, "has_services": available.exists()},
     )
+
+
+def _sent(request, referral):
+    """Say when the partner must answer by, and show the referral."""
+    messages.success(
+        request,
+        f"Orientation n° {referral.pk} envoyée à {referral.partner.name} : réponse attendue au plus "
+        f"tard le {referral.expires_on:%d/%m/%Y}.",
+    )
+    return redirect("referrals:detail", pk=referral.pk)
 
 
 @require(perms.can_refer)
@@ -272,12 +277,7 @@ def referral_create_person(request):
             except (ValidationError, PermissionDenied) as error:
                 form.add_error(None, error.messages if isinstance(error, ValidationError) else str(error))
             else:
-                messages.success(
-                    request,
-                    f"Orientation n° {referral.pk} envoyée à {referral.partner.name} : réponse attendue au plus "
-                    f"tard le {referral.expires_on:%d/%m/%Y}.",
-                )
-                return redirect("referrals:detail", pk=referral.pk)
+                return _sent(request, referral)
     else:
         form = PersonReferralForm(
             services=available,
