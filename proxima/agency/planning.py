@@ -37,10 +37,12 @@ A second search on a free core: where the machine has two usable cores and one i
 average, ``forkserver`` available), another process (forked from a clean ``forkserver``, never from this one: its
 native threads could deadlock the child) runs VROOM at its deepest level on every stop
 for the whole time limit (as VROOM alone, one thread), then, if time is left, PyVRP (seed + 1, among a longer
-shortlist: :data:`CHILD_PRUNE_FACTOR`) from that plan. The best plan of both processes is kept; the child has
+shortlist: :data:`CHILD_PRUNE_FACTOR`, travel weighed more: :data:`CHILD_PRIZE_DAY_RATIO`) from that plan. The
+best plan of both processes is kept; the child has
 :data:`CHILD_GRACE` seconds after the deadline to hand its plans back, else it is stopped and ignored. As with any
 ``multiprocessing`` program, a script calling :func:`plan_tours` needs the ``if __name__ == "__main__":`` guard:
 the server imports the caller's main module (``manage.py``, the ``proxima`` command and pytest have the guard).
+Last, :func:`_fill` inserts the stops left out that still fit (the engines trade small values against travel).
 
 Measured (``benchmarks/bench_planning.py``, ``docs/planner-benchmark.md``): on 400 stops × 12 days, PyVRP among
 about 80 to 100 stops does many more iterations and ends 1–3 % higher than among all 400; the forked VROOM keeps the plan
