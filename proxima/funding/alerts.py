@@ -7,9 +7,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
+from proxima.accounts.enums import Role
+from proxima.accounts.models import Organisation, User
 from proxima.funding import matching
 from proxima.funding.enums import ApplicationStatus, SchemeStatus
-from proxima.funding.models import AlertDelivery, FundingLine, SavedSearch, Scheme
+from proxima.funding.models import AlertDelivery, DeadlineReminder, FundingLine, SavedSearch, Scheme
 from proxima.funding.services import scheme_input
 from proxima.territory.models import Department
 
@@ -161,6 +163,43 @@ def upcoming_deadlines(organisation, *, today: dt.date, days: int = 60) -> list[
         if deadline is not None and deadline <= horizon:
             rows.append(DeadlineRow(line, deadline))
     return sorted(rows, key=lambda r: (r.deadline, r.line.pk))
+
+
+#: Planned applications are reminded when their scheme's next deadline is this many days away or less.
+REMINDER_DAYS = 30
+
+
+def send_deadline_reminders(*, today: dt.date, days: int = REMINDER_DAYS) -> int:
+    """E-mail each landlord's admins and proximity team the planned applications whose scheme closes, or holds a
+    committee, within ``days`` days and that were not yet reminded for that deadline; remember them. Running it
+    twice sends nothing more; a scheme's next committee is reminded again. Returns the number of e-mails sent."""
+    sent = 0
+    organisations = Organisation.objects.filter(
+        pk__in=FundingLine.objects.filter(status=ApplicationStatus.PLANNED).values("plan__project__organisation")
+    ).order_by("pk")
+    for organisation in organisations:
+        rows = upcoming_deadlines(organisation, today=today, days=days)
+        done = set(DeadlineReminder.objects.filter(line__in=[r.line for r in rows]).values_list("line_id", "deadline"))
+        fresh = [r for r in rows if (r.line.pk, r.deadline) not in done]
+        recipients = list(
+            User.objects.filter(organisation=organisation, is_active=True, role__in=[Role.ADMIN, Role.STAFF])
+            .order_by("email")
+            .values_list("email", flat=True)
+        )
+        if not fresh or not recipients:
+            continue
+        with transaction.atomic():
+            items = [{"row": r, "days": r.days_left(today)} for r in fresh]
+            context = {"organisation": organisation, "items": items, "today": today}
+            send_mail(
+                subject=f"Financements : {len(fresh)} demande(s) à déposer avant l'échéance",
+                message=render_to_string("funding/emails/deadlines.txt", context),
+                from_email=None,
+                recipient_list=recipients,
+            )
+            DeadlineReminder.objects.bulk_create([DeadlineReminder(line=r.line, deadline=r.deadline) for r in fresh])
+        sent += 1
+    return sent
 
 
 def scheme_input_dates(scheme: Scheme) -> matching.Scheme:

@@ -330,3 +330,20 @@ class AlertDelivery(models.Model):
 
     def __str__(self):
         return f"{self.search} · {self.scheme}"
+
+
+class DeadlineReminder(models.Model):
+    """A planned application already reminded for one deadline of its scheme (a closing date or a committee):
+    the daily reminder sends each once."""
+
+    line = models.ForeignKey(FundingLine, on_delete=models.CASCADE, related_name="reminders")
+    deadline = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["line", "deadline"], name="deadlinereminder_once_per_deadline"),
+        ]
+
+    def __str__(self):
+        return f"{self.line} · {self.deadline:%d/%m/%Y}"

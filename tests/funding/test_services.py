@@ -258,3 +258,48 @@ class TestAlerts:
             services.add_plan_line(project=project, scheme=scheme, amount=Decimal("1000"))
         rows = alerts.upcoming_deadlines(landlord, today=TODAY, days=60)
         assert [r.scheme for r in rows] == [early, late]
+
+
+class TestDeadlineReminders:
+    def test_reminded_once_per_deadline(self, landlord, settings):
+        """The landlord's admins and proximity team are told of the planned applications due within 30 days,
+        once; the scheme's next committee is reminded again; requested applications and other roles are not."""
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        admin = UserFactory(organisation=landlord, role=Role.ADMIN)
+        staff = UserFactory(organisation=landlord, role=Role.STAFF)
+        UserFactory(organisation=landlord, role=Role.READ_ONLY)
+        project = ProjectFactory(organisation=landlord, name="Bus de proximité")
+        first, second = TODAY + dt.timedelta(days=10), TODAY + dt.timedelta(days=60)
+        soon = SchemeFactory(name="Comités", committee_dates=[first.isoformat(), second.isoformat()])
+        far = SchemeFactory(name="Lointain", closes_on=TODAY + dt.timedelta(days=90))
+        asked = SchemeFactory(name="Déjà demandé", closes_on=TODAY + dt.timedelta(days=5))
+        for scheme in (soon, far, asked):
+            services.add_plan_line(project=project, scheme=scheme, amount=Decimal("5000"))
+        line = project.plan.lines.get(scheme=asked)
+        services.move_application(
+            line=line, to=ApplicationStatus.REQUESTED, on=TODAY, amount=Decimal("5000"), by=staff
+        )
+
+        assert alerts.send_deadline_reminders(today=TODAY) == 1
+        message = mail.outbox[0]
+        assert sorted(message.to) == sorted([admin.email, staff.email])
+        assert "Comités" in message.body and "Bus de proximité" in message.body
+        assert f"{first:%d/%m/%Y}" in message.body and "dans 10 jour(s)" in message.body
+        assert "Lointain" not in message.body and "Déjà demandé" not in message.body
+
+        assert alerts.send_deadline_reminders(today=TODAY + dt.timedelta(days=1)) == 0  # safe to repeat
+        # Once the first committee is past, the next one is reminded when it comes within 30 days.
+        assert alerts.send_deadline_reminders(today=second - dt.timedelta(days=20)) == 1
+        assert f"{second:%d/%m/%Y}" in mail.outbox[1].body
+
+    def test_command(self, landlord, settings):
+        """`proxima funding reminders` sends them and says how many."""
+        settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+        UserFactory(organisation=landlord, role=Role.STAFF)
+        project = ProjectFactory(organisation=landlord)
+        services.add_plan_line(
+            project=project, scheme=SchemeFactory(closes_on=TODAY + dt.timedelta(days=3)), amount=Decimal("900")
+        )
+        out = StringIO()
+        call_command("funding", "reminders", "--today", TODAY.isoformat(), stdout=out)
+        assert "1 rappel(s)" in out.getvalue() and len(mail.outbox) == 1

@@ -18,7 +18,7 @@ from proxima.funding.models import Project
 
 
 class Command(BaseCommand):
-    help = "Funding schemes: match a project, load the seed set, send alerts, list deadlines."
+    help = "Funding schemes: match a project, load the seed set, send alerts, list deadlines, remind them."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
@@ -36,6 +36,9 @@ class Command(BaseCommand):
         deadlines.add_argument("--organisation", required=True)
         deadlines.add_argument("--days", type=int, default=60)
         deadlines.add_argument("--today", type=dt.date.fromisoformat)
+        remind = sub.add_parser("reminders", help="E-mail the planned applications whose deadline is near (daily).")
+        remind.add_argument("--days", type=int, default=alerts.REMINDER_DAYS)
+        remind.add_argument("--today", type=dt.date.fromisoformat)
 
     def handle(self, *args, **options):
         today = options.get("today") or timezone.localdate()
@@ -47,6 +50,9 @@ class Command(BaseCommand):
         elif action == "alerts":
             sent = alerts.send_alerts(today=today)
             self.stdout.write(f"{sent} alerte(s) envoyée(s).")
+        elif action == "reminders":
+            sent = alerts.send_deadline_reminders(today=today, days=options["days"])
+            self.stdout.write(f"{sent} rappel(s) d'échéance envoyé(s).")
         else:
             organisation = self._organisation(options["organisation"])
             for row in alerts.upcoming_deadlines(organisation, today=today, days=options["days"]):
