@@ -66,7 +66,18 @@ def page(browser, live_server, agent, survey, household):
     page.goto(reverse("needs:offline"))
     expect(page.locator("#survey")).to_contain_text(SURVEY_TITLE)
     # The next load is controlled by the worker once it is active (its files are then in its cache).
-    assert page.evaluate("navigator.serviceWorker.ready.then((r) => r.active.state)") == "activated"
+    # ``ready`` resolves once a worker is active, possibly still "activating": wait for "activated".
+    assert (
+        page.evaluate(
+            """navigator.serviceWorker.ready.then((r) => r.active.state === "activated" ? "activated"
+                : new Promise((resolve) => r.active.addEventListener("statechange", (event) => {
+                    if (event.target.state === "activated" || event.target.state === "redundant") {
+                        resolve(event.target.state);
+                    }
+                })))"""
+        )
+        == "activated"
+    )
     yield page
     context.close()
     assert page.errors == [], "JavaScript errors on the page"
