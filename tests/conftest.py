@@ -32,5 +32,13 @@ def other_landlord():
     return OrganisationFactory(slug="hlm-b", name="HLM B")
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium driven by Playwright, shared by a module's browser tests (see tests/browser.py)."""
+    from tests.browser import chromium
+
+    yield from chromium()
+
+
 def pytest_report_header(config):
     return f"database: {settings.DATABASES['default']['ENGINE']}"

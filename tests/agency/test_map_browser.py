@@ -6,8 +6,6 @@ tiles are never fetched: the tile server points to an unroutable address and req
 Skipped where Playwright or Chromium is missing.
 """
 
-from pathlib import Path
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -15,29 +13,13 @@ from django.urls import reverse
 from proxima.accounts.enums import Role
 from tests.accounts.factories import UserFactory
 from tests.agency.test_map import world  # noqa: F401  (the same plan as the data tests)
+from tests.browser import close, needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 TILES = "http://tiles.invalid/{z}/{x}/{y}.png"
 
-pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM}"),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API runs an asyncio loop in this thread; the test's own ORM calls are synchronous.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 
 def open_map(browser, live_server, plan, *, javascript=True):
@@ -72,7 +54,7 @@ def test_map_draws_days_and_sites_and_is_keyboard_accessible(browser, live_serve
     page.keyboard.press("Enter")
     expect(page.locator(".leaflet-popup-content")).to_contain_text("1 ménage jamais atteint")
     assert page.errors == []
-    page.context.close()
+    close(page.context, live_server)
 
 
 def test_without_javascript_the_tables_remain(browser, live_server, world):  # noqa: F811
@@ -80,4 +62,4 @@ def test_without_javascript_the_tables_remain(browser, live_server, world):  # n
     expect(page.locator("#tour-map")).to_be_hidden()
     expect(page.get_by_role("table").first).to_contain_text("Marché (09:30–11:30)")
     expect(page.get_by_role("row", name="Les Hauts")).to_contain_text("2")
-    page.context.close()
+    close(page.context, live_server)

@@ -6,50 +6,22 @@ questionnaire is filled and queued, then synced when the network comes back. Ski
 Playwright or Chromium is missing.
 """
 
-from pathlib import Path
-
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from proxima.needs.enums import Channel
 from proxima.needs.models import Answer, Response
+from tests.browser import close, needs_chromium
 from tests.households.factories import PersonFactory
 from tests.needs.factories import ResponseFactory
 from tests.territory.factories import DwellingFactory
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SURVEY_TITLE = "Vos besoins au quotidien (version 1)"
 
-pytestmark = [
-    pytest.mark.skipif(
-        not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM} (apt install chromium)"
-    ),
-    pytest.mark.django_db(transaction=True),
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    # Playwright's sync API keeps an asyncio loop running in this thread, which Django takes for an
-    # async context: the ORM calls of the test itself (made between two browser steps) are synchronous.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_api.sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
+pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -79,7 +51,7 @@ def page(browser, live_server, agent, survey, household):
         == "activated"
     )
     yield page
-    context.close()
+    close(context, live_server)
     assert page.errors == [], "JavaScript errors on the page"
 
 
