@@ -37,8 +37,10 @@ A second search on a free core: where the machine has two usable cores and one i
 average, ``forkserver`` available), another process (forked from a clean ``forkserver``, never from this one: its
 native threads could deadlock the child) runs VROOM at its deepest level on every stop
 for the whole time limit (as VROOM alone, one thread), then, if time is left, PyVRP (seed + 1, among a longer
-shortlist: :data:`CHILD_PRUNE_FACTOR`, travel weighed more: :data:`CHILD_PRIZE_DAY_RATIO`) from that plan. The
-best plan of both processes is kept; the child has
+shortlist: :data:`CHILD_PRUNE_FACTOR`) from that plan, travel weighed more (:data:`CHILD_PRIZE_DAY_RATIO`) where
+the days are spent driving more than serving; where they are spent serving, with few candidates, PyVRP starts cold
+with the parent's seed instead (see :func:`_child_search`). This process then runs VROOM at level 0
+(:data:`FORKED_VROOM_LEVEL`), leaving more time to its PyVRP. The best plan of both processes is kept; the child has
 :data:`CHILD_GRACE` seconds after the deadline to hand its plans back, else it is stopped and ignored. As with any
 ``multiprocessing`` program, a script calling :func:`plan_tours` needs the ``if __name__ == "__main__":`` guard:
 the server imports the caller's main module (``manage.py``, the ``proxima`` command and pytest have the guard).
@@ -88,7 +90,9 @@ PRIZE_SCALE = 10_000_000
 #: it shortens routes to make room. Measured at 5 s (seeds 0–2, one process): on the Chao instances p4.3.o and
 #: p7.2.q, a top prize near 10^6 (0.6 day) ended 0.1–0.2 % from the best known where PRIZE_SCALE ended 0.3–0.9 %;
 #: on the generated rural instances, where stops last hours, PRIZE_SCALE ended 0.06 % and 0.6 day 0.6 %. The two
-#: processes search with one each and the better plan is kept.
+#: processes search with one each and the better plan is kept; the forked one keeps the parent's prizes where the
+#: days are mostly spent serving (see :func:`_serving_dominates`): on 150 stops × 12 days with windows, 3103
+#: against 3092 at 5 s (seeds 0–2).
 CHILD_PRIZE_DAY_RATIO = 0.6
 #: Run a second search in a forked process when the machine has two cores (see :func:`_can_fork`).
 PARALLEL = True
@@ -100,6 +104,16 @@ CHILD_VROOM_THREADS = 1
 CHILD_MIN_PYVRP = 0.05
 #: How long after the deadline the forked search may take to hand its plans back (seconds).
 CHILD_GRACE = 0.5
+#: VROOM's level in this process when the second search is forked (that one runs VROOM at its deepest level): on
+#: 400 stops × 12 days, level 0 takes 0.4 s and gives the plan of levels 1 to 3 (2 s with two threads); PyVRP
+#: gets the time saved. Measured at 5 s (seeds 0–2): 5160 against 5149 with the level of the search in turn.
+FORKED_VROOM_LEVEL = 0
+#: PyVRP's granular neighbourhood (nearest clients each move looks at; PyVRP's default is 50) and the number of
+#: random moves that perturb a plan between two local searches (default 1 to 25). Measured on PyVRP alone among
+#: the 84-stop shortlist of 400 stops × 12 days with windows, 3 s, seeds 0–3: 5178 against 5150 with the defaults,
+#: about six times as many iterations per second; also higher on the Chao instances p4.3.o and p7.2.q.
+PYVRP_NEIGHBOURS = 20
+PYVRP_PERTURBATIONS = (1, 10)
 #: With many more candidates than the days can hold (see :func:`_servable_bound`), PyVRP searches among
 #: PRUNE_FACTOR times as many stops as a quick VROOM plan serves (at least PRUNE_MIN), the most valuable per hour
 #: taken (duration + mean trip to the PRUNE_NEIGHBOURS nearest places). Measured on 400 stops × 3, 6, 12 days at
@@ -107,6 +121,9 @@ CHILD_GRACE = 0.5
 #: VROOM plan's count stands for what the days hold.
 PRUNE_FACTOR = 1.5
 PRUNE_MIN = 40
+#: Up to this many candidates, PyVRP searches among all: on 50 stops × 6 days with windows, the plan it finds
+#: from a cold start (1038.9) has stops that a 40-stop shortlist lacks.
+PRUNE_NEVER_BELOW = 60
 #: The forked search's PyVRP searches among a longer shortlist (diversity: it may find stops the short one lacks).
 CHILD_PRUNE_FACTOR = 3.0
 PRUNE_NEIGHBOURS = 3
@@ -569,7 +586,9 @@ def plan_tours(
             # A free core: VROOM at its deepest level then PyVRP (seed + 1) in another process, the search in turn
             # here; the better plan of the two is kept.
             child = _start_child(problem, candidates, deadline, params.seed + 1, best if engine else None)
-            best, engine = _search_in_turn(problem, candidates, engines, params, deadline, best, engine, stats)
+            best, engine = _search_in_turn(
+                problem, candidates, engines, params, deadline, best, engine, stats, FORKED_VROOM_LEVEL
+            )
             for name, routes in _join_child(child, deadline).items():
                 best, engine = _keep_better(problem, best, engine, routes, name)
                 stats[f"{name}_forked_value"] = _value(problem, routes)
@@ -674,12 +693,14 @@ def _fill(problem: _Problem, candidates: list[int], routes: list[list[int]]) -> 
     return routes
 
 
-def _search_in_turn(problem, candidates, engines, params, deadline, best, engine, stats):
-    """One process: VROOM (a shallow level when PyVRP follows), then PyVRP from the better plan so far."""
+def _search_in_turn(problem, candidates, engines, params, deadline, best, engine, stats, level=None):
+    """One process: VROOM (a shallow level when PyVRP follows, ``level`` if given), then PyVRP from the better plan
+    so far."""
     vroom_routes = None
     if "vroom" in engines:
         if "pyvrp" in engines:
-            budget, level = params.time_limit * VROOM_SHARE, _vroom_level(params.time_limit)
+            budget = params.time_limit * VROOM_SHARE
+            level = _vroom_level(params.time_limit) if level is None else level
         else:  # VROOM alone: the whole time limit, the deepest level
             budget, level = params.time_limit, VROOM_LEVELS[1]
         vroom_routes = _solve_vroom(problem, candidates, budget, level)
@@ -717,8 +738,10 @@ def _servable_bound(problem: _Problem, candidates: list[int]) -> int:
 
 
 def _many_candidates(problem: _Problem, candidates: list[int]) -> bool:
-    """Whether there are many more candidates than the days can hold (:data:`PRUNE_FACTOR` times the bound)."""
-    return _servable_bound(problem, candidates) * PRUNE_FACTOR < len(candidates)
+    """Whether there are more than :data:`PRUNE_NEVER_BELOW` candidates and many more than the days can hold
+    (:data:`PRUNE_FACTOR` times the bound)."""
+    many = _servable_bound(problem, candidates) * PRUNE_FACTOR < len(candidates)
+    return len(candidates) > PRUNE_NEVER_BELOW and many
 
 
 def _shortlist(
@@ -778,8 +801,12 @@ def _can_fork() -> bool:
 
 
 def _child_search(connection, problem, candidates, deadline, seed, initial) -> None:
-    """The forked search: VROOM at its deepest level on every candidate (as VROOM alone), then PyVRP (among the
-    shortlist when there are many candidates) from the better of its plan and ``initial``."""
+    """The forked search: VROOM at its deepest level on every candidate (as VROOM alone), then PyVRP (seed + 1,
+    among the longer shortlist when there are many candidates) from the better of VROOM's plan and ``initial``.
+
+    PyVRP weighs travel more (:data:`CHILD_PRIZE_DAY_RATIO`) unless the days are mostly spent serving
+    (:func:`_serving_dominates`); then it weighs prizes as the parent does and, with few candidates, starts cold
+    with the parent's seed, as PyVRP alone does."""
     try:
         found = {}
         # One thread: the other core runs this process's parent's PyVRP.
@@ -794,12 +821,32 @@ def _child_search(connection, problem, candidates, deadline, seed, initial) -> N
         if remaining > CHILD_MIN_PYVRP:
             many = _many_candidates(problem, candidates)
             shortlist = _shortlist(problem, candidates, warm, CHILD_PRUNE_FACTOR) if many else candidates
-            day_length = sum(day.end - day.start for day in problem.days) / len(problem.days)
-            prize_scale = max(1000, round(CHILD_PRIZE_DAY_RATIO * day_length))
+            if _serving_dominates(problem, candidates):
+                prize_scale = None  # prizes weighed as in the parent
+                if not many:
+                    # Among all candidates, from a cold start with the parent's seed, as PyVRP alone: the parent's
+                    # search from VROOM's plan may stay in that plan's valley.
+                    warm, seed = None, seed - 1
+            else:
+                day_length = sum(day.end - day.start for day in problem.days) / len(problem.days)
+                prize_scale = max(1000, round(CHILD_PRIZE_DAY_RATIO * day_length))
             found["pyvrp"] = _solve_pyvrp(problem, shortlist, remaining, seed, warm, prize_scale)
         connection.send(found)
     finally:
         connection.close()
+
+
+def _serving_dominates(problem: _Problem, candidates: list[int]) -> bool:
+    """Whether the stops last longer, on average, than the trip to them from their nearest place (another stop or
+    the depot): the days are then mostly spent serving (the rural territories: stops of hours, trips of minutes)
+    rather than driving (the TOP instances: no service time)."""
+    places = [0, *(problem.place(k) for k in candidates)]
+    durations = trips = 0
+    for k in candidates:
+        p = problem.place(k)
+        durations += problem.stops[k].duration
+        trips += min(problem.matrix[q][p] for q in places if q != p)
+    return durations >= trips
 
 
 def _start_child(problem, candidates, deadline, seed, initial):
@@ -875,6 +922,7 @@ def _solve_pyvrp(problem, candidates, time_limit, seed, initial, prize_scale=Non
     """PyVRP, values as prizes of optional clients (the top one ``prize_scale``, default :data:`PRIZE_SCALE`), one
     client per time window (a group when several)."""
     import pyvrp
+    from pyvrp.search import NeighbourhoodParams, PerturbationParams
     from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
 
     model = pyvrp.Model()
@@ -937,13 +985,19 @@ def _solve_pyvrp(problem, candidates, time_limit, seed, initial, prize_scale=Non
 
     # When the search stalls before the time limit, it restarts from the best plan with another seed (the seeds of
     # one search step by 2: the forked search starts at seed + 1).
+    solve_params = pyvrp.SolveParams(
+        neighbourhood=NeighbourhoodParams(num_neighbours=PYVRP_NEIGHBOURS),
+        perturbation=PerturbationParams(*PYVRP_PERTURBATIONS),
+    )
     deadline, best = time.perf_counter() + time_limit, None
     while True:
         remaining = max(deadline - time.perf_counter(), 0.01)
         stop = MultipleCriteria([MaxRuntime(remaining), NoImprovement(NO_IMPROVEMENT_ITERATIONS)])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # PenaltyBoundWarning: an infeasible result is discarded below
-            result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, display=False, initial_solution=init)
+            result = pyvrp.solve(
+                data, stop, seed, collect_stats=False, display=False, params=solve_params, initial_solution=init
+            )
         if result.best.is_feasible() and (best is None or result.cost() < best.cost()):
             best = result
         if deadline - time.perf_counter() < RESTART_MIN or best is None:

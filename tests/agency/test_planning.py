@@ -390,3 +390,26 @@ class TestFill:
         day = Day("mardi", 0, 1000)
         problem = _Problem(stops, (day,), [list(row) for row in uniform(3).matrix], 0, 1)
         assert _fill(problem, [0, 1], [[0]]) == [[0]]
+
+
+class TestServingDominates:
+    """The second search weighs travel more only where the days are mostly spent driving."""
+
+    def problem(self, duration):
+        from proxima.agency.planning import _Problem
+
+        stops = (stop("a", 1, 5, duration), stop("b", 2, 1, duration))
+        return _Problem(stops, (Day("mardi", 0, 1000),), [list(row) for row in uniform(3, t=10).matrix], 0, 1)
+
+    def test_stops_longer_than_the_trips_to_them(self):
+        from proxima.agency.planning import _serving_dominates
+
+        assert _serving_dominates(self.problem(60), [0, 1])
+        assert _serving_dominates(self.problem(10), [0, 1])  # as long: serving still takes half the day
+
+    def test_no_service_time(self):
+        """As in the TOP instances: the whole day is travel."""
+        from proxima.agency.planning import _serving_dominates
+
+        assert not _serving_dominates(self.problem(0), [0, 1])
+        assert not _serving_dominates(self.problem(9), [0, 1])
