@@ -111,7 +111,9 @@ FORKED_VROOM_LEVEL = 0
 #: PyVRP's granular neighbourhood (nearest clients each move looks at; PyVRP's default is 50) and the number of
 #: random moves that perturb a plan between two local searches (default 1 to 25). Measured on PyVRP alone among
 #: the 84-stop shortlist of 400 stops × 12 days with windows, 3 s, seeds 0–3: 5178 against 5150 with the defaults,
-#: about six times as many iterations per second; also higher on the Chao instances p4.3.o and p7.2.q.
+#: about six times as many iterations per second; also higher on the Chao instances p4.3.o and p7.2.q. Only when
+#: PyVRP starts from a plan: from a cold start (PyVRP alone), 20 neighbours ended far lower (4902 against 5143 on
+#: those 400 stops, all of them, at 5 s; 1062 against 1165 on p4.3.o), the defaults are kept.
 PYVRP_NEIGHBOURS = 20
 PYVRP_PERTURBATIONS = (1, 10)
 #: With many more candidates than the days can hold (see :func:`_servable_bound`), PyVRP searches among
@@ -585,7 +587,9 @@ def plan_tours(
         if tuple(sorted(engines)) == ("pyvrp", "vroom") and _can_fork():
             # A free core: VROOM at its deepest level then PyVRP (seed + 1) in another process, the search in turn
             # here; the better plan of the two is kept.
-            child = _start_child(problem, candidates, deadline, params.seed + 1, best if engine else None)
+            child = _start_child(
+                problem, candidates, deadline, params.time_limit, params.seed + 1, best if engine else None
+            )
             best, engine = _search_in_turn(
                 problem, candidates, engines, params, deadline, best, engine, stats, FORKED_VROOM_LEVEL
             )
@@ -800,7 +804,7 @@ def _can_fork() -> bool:
     )
 
 
-def _child_search(connection, problem, candidates, deadline, seed, initial) -> None:
+def _child_search(connection, problem, candidates, deadline, time_limit, seed, initial) -> None:
     """The forked search: VROOM at its deepest level on every candidate (as VROOM alone), then PyVRP (seed + 1,
     among the longer shortlist when there are many candidates) from the better of VROOM's plan and ``initial``.
 
@@ -809,10 +813,9 @@ def _child_search(connection, problem, candidates, deadline, seed, initial) -> N
     with the parent's seed, as PyVRP alone does."""
     try:
         found = {}
-        # One thread: the other core runs this process's parent's PyVRP.
-        vroom_routes = _solve_vroom(
-            problem, candidates, max(deadline - time.perf_counter(), 0.01), VROOM_LEVELS[1], CHILD_VROOM_THREADS
-        )
+        # One thread: the other core runs this process's parent's PyVRP. The whole time limit, as VROOM alone (VROOM
+        # may end a little after it, as VROOM alone does: the parent waits CHILD_GRACE more).
+        vroom_routes = _solve_vroom(problem, candidates, time_limit, VROOM_LEVELS[1], CHILD_VROOM_THREADS)
         found["vroom"] = vroom_routes
         warm, _ = _keep_better(
             problem, initial or [[] for _ in problem.days], "initial" if initial else "", vroom_routes, "v"
@@ -849,14 +852,16 @@ def _serving_dominates(problem: _Problem, candidates: list[int]) -> bool:
     return durations >= trips
 
 
-def _start_child(problem, candidates, deadline, seed, initial):
+def _start_child(problem, candidates, deadline, time_limit, seed, initial):
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
     # The server imports the engines once; each search it forks then starts at once.
     context.set_forkserver_preload(["proxima.agency.planning", "vroom", "pyvrp"])
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child_search, args=(sender, problem, candidates, deadline, seed, initial))
+    process = context.Process(
+        target=_child_search, args=(sender, problem, candidates, deadline, time_limit, seed, initial)
+    )
     process.daemon = True
     process.start()
     sender.close()
@@ -985,10 +990,13 @@ def _solve_pyvrp(problem, candidates, time_limit, seed, initial, prize_scale=Non
 
     # When the search stalls before the time limit, it restarts from the best plan with another seed (the seeds of
     # one search step by 2: the forked search starts at seed + 1).
-    solve_params = pyvrp.SolveParams(
-        neighbourhood=NeighbourhoodParams(num_neighbours=PYVRP_NEIGHBOURS),
-        perturbation=PerturbationParams(*PYVRP_PERTURBATIONS),
-    )
+    # From a plan, the tuned neighbourhood; from a cold start, PyVRP's defaults (see PYVRP_NEIGHBOURS).
+    solve_params = pyvrp.SolveParams()
+    if init is not None:
+        solve_params = pyvrp.SolveParams(
+            neighbourhood=NeighbourhoodParams(num_neighbours=PYVRP_NEIGHBOURS),
+            perturbation=PerturbationParams(*PYVRP_PERTURBATIONS),
+        )
     deadline, best = time.perf_counter() + time_limit, None
     while True:
         remaining = max(deadline - time.perf_counter(), 0.01)
