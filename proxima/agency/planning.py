@@ -587,9 +587,7 @@ def plan_tours(
         if tuple(sorted(engines)) == ("pyvrp", "vroom") and _can_fork():
             # A free core: VROOM at its deepest level then PyVRP (seed + 1) in another process, the search in turn
             # here; the better plan of the two is kept.
-            child = _start_child(
-                problem, candidates, deadline, params.time_limit, params.seed + 1, best if engine else None
-            )
+            child = _start_child(problem, candidates, deadline, params.seed + 1, best if engine else None)
             best, engine = _search_in_turn(
                 problem, candidates, engines, params, deadline, best, engine, stats, FORKED_VROOM_LEVEL
             )
@@ -804,7 +802,7 @@ def _can_fork() -> bool:
     )
 
 
-def _child_search(connection, problem, candidates, deadline, time_limit, seed, initial) -> None:
+def _child_search(connection, problem, candidates, deadline, seed, initial) -> None:
     """The forked search: VROOM at its deepest level on every candidate (as VROOM alone), then PyVRP (seed + 1,
     among the longer shortlist when there are many candidates) from the better of VROOM's plan and ``initial``.
 
@@ -813,9 +811,10 @@ def _child_search(connection, problem, candidates, deadline, time_limit, seed, i
     with the parent's seed, as PyVRP alone does."""
     try:
         found = {}
-        # One thread: the other core runs this process's parent's PyVRP. The whole time limit, as VROOM alone (VROOM
-        # may end a little after it, as VROOM alone does: the parent waits CHILD_GRACE more).
-        vroom_routes = _solve_vroom(problem, candidates, time_limit, VROOM_LEVELS[1], CHILD_VROOM_THREADS)
+        # One thread: the other core runs this process's parent's PyVRP.
+        vroom_routes = _solve_vroom(
+            problem, candidates, max(deadline - time.perf_counter(), 0.01), VROOM_LEVELS[1], CHILD_VROOM_THREADS
+        )
         found["vroom"] = vroom_routes
         warm, _ = _keep_better(
             problem, initial or [[] for _ in problem.days], "initial" if initial else "", vroom_routes, "v"
@@ -852,16 +851,14 @@ def _serving_dominates(problem: _Problem, candidates: list[int]) -> bool:
     return durations >= trips
 
 
-def _start_child(problem, candidates, deadline, time_limit, seed, initial):
+def _start_child(problem, candidates, deadline, seed, initial):
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
     # The server imports the engines once; each search it forks then starts at once.
     context.set_forkserver_preload(["proxima.agency.planning", "vroom", "pyvrp"])
     receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(
-        target=_child_search, args=(sender, problem, candidates, deadline, time_limit, seed, initial)
-    )
+    process = context.Process(target=_child_search, args=(sender, problem, candidates, deadline, seed, initial))
     process.daemon = True
     process.start()
     sender.close()
