@@ -1003,7 +1003,13 @@ def _solve_pyvrp(problem, candidates, time_limit, seed, initial, prize_scale=Non
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # PenaltyBoundWarning: an infeasible result is discarded below
             result = pyvrp.solve(
-                data, stop, seed, collect_stats=False, display=False, params=solve_params, initial_solution=init
+                data,
+                stop=stop,
+                seed=seed,
+                collect_stats=False,
+                display=False,
+                params=solve_params,
+                initial_solution=init,
             )
         if result.best.is_feasible() and (best is None or result.cost() < best.cost()):
             best = result

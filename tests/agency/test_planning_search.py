@@ -43,9 +43,17 @@ class TestServableBound:
     def test_many_candidates_compares_the_bound_with_their_number(self, monkeypatch):
         """30 candidates for at most 3 places are many; 4 are not (factor 1.5)."""
         monkeypatch.setattr(planning, "PRUNE_FACTOR", 1.5)
+        monkeypatch.setattr(planning, "PRUNE_NEVER_BELOW", 0)
         p = problem(many_stops(30), [Day("d", 0, 350)])
         assert planning._many_candidates(p, list(range(30)))
         assert not planning._many_candidates(p, list(range(4)))
+
+    def test_never_many_up_to_prune_never_below(self, monkeypatch):
+        """However few the places, up to PRUNE_NEVER_BELOW candidates PyVRP searches among all."""
+        monkeypatch.setattr(planning, "PRUNE_NEVER_BELOW", 30)
+        p = problem(many_stops(31), [Day("d", 0, 350)])
+        assert not planning._many_candidates(p, list(range(30)))
+        assert planning._many_candidates(p, list(range(31)))
 
 
 class TestShortlist:
@@ -80,6 +88,7 @@ class TestSearch:
         monkeypatch.setattr(planning, "PARALLEL", parallel)
         monkeypatch.setattr(planning, "FORK_MAX_LOAD", 1e9)  # fork even on a busy machine
         monkeypatch.setattr(planning, "PRUNE_MIN", 5)
+        monkeypatch.setattr(planning, "PRUNE_NEVER_BELOW", 0)
         plan = plan_tours(DEPOT, many_stops(30), [Day("d", 0, 350)], uniform(31), FAST)
         assert sorted(served(plan)[0]) == ["s28", "s29", "s30"]
         assert plan.total_value == 87
@@ -88,6 +97,7 @@ class TestSearch:
     def test_forced_stop_served_among_many_candidates(self, monkeypatch):
         """A forced stop worth nothing is served even when PyVRP searches among a shortlist."""
         monkeypatch.setattr(planning, "PRUNE_MIN", 5)
+        monkeypatch.setattr(planning, "PRUNE_NEVER_BELOW", 0)
         stops = many_stops(30)
         stops[0] = Stop("s1", Location(index=1), 0.0, 100, required=True)
         plan = plan_tours(DEPOT, stops, [Day("d", 0, 350)], uniform(31), FAST)
