@@ -587,8 +587,8 @@ def plan_tours(
             best, engine = _keep_better(problem, best, engine, routes, "initial")
         deadline = started + params.time_limit
         if tuple(sorted(engines)) == ("pyvrp", "vroom") and _can_fork():
-            # A free core: VROOM at its deepest level then PyVRP (seed + 1) in another process, the search in turn
-            # here; the better plan of the two is kept.
+            # A free core: VROOM at its deepest level then PyVRP in another process (see _child_search), the
+            # search in turn here with VROOM at FORKED_VROOM_LEVEL; the better plan of the two is kept.
             child = _start_child(problem, candidates, deadline, params.seed + 1, best if engine else None)
             best, engine = _search_in_turn(
                 problem, candidates, engines, params, deadline, best, engine, stats, FORKED_VROOM_LEVEL
@@ -988,7 +988,7 @@ def _solve_pyvrp(problem, candidates, time_limit, seed, initial, prize_scale=Non
         init = pyvrp.Solution(data, pyvrp_routes)
 
     # When the search stalls before the time limit, it restarts from the best plan with another seed (the seeds of
-    # one search step by 2: the forked search starts at seed + 1).
+    # one search step by 2: the forked search starts at seed + 1, or at the parent's seed from a cold start).
     # From a plan, the tuned neighbourhood; from a cold start, PyVRP's defaults (see PYVRP_NEIGHBOURS).
     solve_params = pyvrp.SolveParams()
     if init is not None:
