@@ -30,8 +30,9 @@ Search in turn: VROOM at a shallow level (about one per second of time limit, 1 
 :data:`VROOM_SHARE` of it), then PyVRP from the better of VROOM's plan and the ``initial`` one, for all the time
 left. When there are many more candidates than the days can hold (:func:`_many_candidates`), PyVRP searches among a
 shortlist only (:func:`_shortlist`): the stops of that plan, the forced ones, and the most valuable others per hour
-taken, :data:`PRUNE_FACTOR` times as many as the plan serves. PyVRP restarts from its best plan with another seed
-when it stalls (:data:`NO_IMPROVEMENT_ITERATIONS`) with time left.
+taken, :data:`PRUNE_FACTOR` times as many as the plan serves. This PyVRP searches narrower and faster
+(:data:`PYVRP_NEIGHBOURS`); the second search below keeps PyVRP's defaults. PyVRP restarts from its best plan with
+another seed when it stalls (:data:`NO_IMPROVEMENT_ITERATIONS`) with time left.
 
 A second search on a free core: where the machine has two usable cores and one is free (:func:`_can_fork`: load
 average, ``forkserver`` available), another process (forked from a clean ``forkserver``, never from this one: its
@@ -111,11 +112,14 @@ CHILD_GRACE = 0.5
 #: gets the time saved. Measured at 5 s (seeds 0–2): 5160 against 5149 with the level of the search in turn.
 FORKED_VROOM_LEVEL = 0
 #: PyVRP's granular neighbourhood (nearest clients each move looks at; PyVRP's default is 50) and the number of
-#: random moves that perturb a plan between two local searches (default 1 to 25). Measured on PyVRP alone among
-#: the 84-stop shortlist of 400 stops × 12 days with windows, 3 s, seeds 0–3: 5178 against 5150 with the defaults,
-#: about six times as many iterations per second; also higher on the Chao instances p4.3.o and p7.2.q. Only when
-#: PyVRP starts from a plan: from a cold start (PyVRP alone), 20 neighbours ended far lower (4902 against 5143 on
-#: those 400 stops, all of them, at 5 s; 1062 against 1165 on p4.3.o), the defaults are kept.
+#: random moves that perturb a plan between two local searches (default 1 to 25): a narrower search, about six
+#: times as many iterations per second, better when time is short for the instance. Only in the search in turn,
+#: from a plan. Measured on PyVRP alone among the 84-stop shortlist of 400 stops × 12 days with windows, 3 s, seeds
+#: 0–3: 5178 against 5150 with the defaults (Intel Xeon); on p4.3.o and p7.2.q at 1 s (AMD EPYC, seeds 0–2), 1153
+#: and 1038 against 1131 and 1029. From a cold start the defaults are kept (4902 against 5143 on those 400 stops,
+#: all of them, at 5 s), and in the forked search, so that the two searches differ: with the defaults there, 3166
+#: against 3157 on 150 stops × 12 days at 5 s (seeds 0–2), and a mean gap of 0.28 % against 0.53 % on 18 Chao
+#: instances at 5 s (seed 0).
 PYVRP_NEIGHBOURS = 20
 PYVRP_PERTURBATIONS = (1, 10)
 #: With many more candidates than the days can hold (see :func:`_servable_bound`), PyVRP searches among
@@ -717,7 +721,7 @@ def _search_in_turn(problem, candidates, engines, params, deadline, best, engine
         if warm is not None and _many_candidates(problem, candidates):
             shortlist = _shortlist(problem, candidates, warm)
         stats["pyvrp_stops"] = len(shortlist)
-        pyvrp_routes = _solve_pyvrp(problem, shortlist, remaining, params.seed, warm)
+        pyvrp_routes = _solve_pyvrp(problem, shortlist, remaining, params.seed, warm, tuned=True)
         best, engine = _keep_better(problem, best, engine, pyvrp_routes, "pyvrp")
         stats["pyvrp_value"] = _value(problem, pyvrp_routes)
     return best, engine
@@ -806,7 +810,8 @@ def _can_fork() -> bool:
 
 def _child_search(connection, problem, candidates, deadline, seed, initial) -> None:
     """The forked search: VROOM at its deepest level on every candidate (as VROOM alone), then PyVRP (seed + 1,
-    among the longer shortlist when there are many candidates) from the better of VROOM's plan and ``initial``.
+    among the longer shortlist when there are many candidates, with PyVRP's defaults) from the better of VROOM's
+    plan and ``initial``.
 
     PyVRP weighs travel more (:data:`CHILD_PRIZE_DAY_RATIO`) unless the days are mostly spent serving
     (:func:`_serving_dominates`); then it weighs prizes as the parent does and, with few candidates, starts cold
@@ -922,9 +927,12 @@ def _solve_vroom(
     return routes
 
 
-def _solve_pyvrp(problem, candidates, time_limit, seed, initial, prize_scale=None) -> list[list[int]] | None:
+def _solve_pyvrp(
+    problem, candidates, time_limit, seed, initial, prize_scale=None, tuned=False
+) -> list[list[int]] | None:
     """PyVRP, values as prizes of optional clients (the top one ``prize_scale``, default :data:`PRIZE_SCALE`), one
-    client per time window (a group when several)."""
+    client per time window (a group when several); if ``tuned`` and starting from ``initial``, the narrower search
+    of :data:`PYVRP_NEIGHBOURS`, else PyVRP's defaults."""
     import pyvrp
     from pyvrp.search import NeighbourhoodParams, PerturbationParams
     from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement
@@ -989,9 +997,8 @@ def _solve_pyvrp(problem, candidates, time_limit, seed, initial, prize_scale=Non
 
     # When the search stalls before the time limit, it restarts from the best plan with another seed (the seeds of
     # one search step by 2: the forked search starts at seed + 1, or at the parent's seed from a cold start).
-    # From a plan, the tuned neighbourhood; from a cold start, PyVRP's defaults (see PYVRP_NEIGHBOURS).
     solve_params = pyvrp.SolveParams()
-    if init is not None:
+    if init is not None and tuned:
         solve_params = pyvrp.SolveParams(
             neighbourhood=NeighbourhoodParams(num_neighbours=PYVRP_NEIGHBOURS),
             perturbation=PerturbationParams(*PYVRP_PERTURBATIONS),

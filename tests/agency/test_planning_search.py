@@ -1,6 +1,8 @@
 """The tour planner's search (proxima/agency/planning.py): the bound on the stops a plan can serve, the shortlist
 PyVRP searches among, the forked search and the restarts, on tiny instances whose optimum is obvious."""
 
+import time
+
 import pytest
 import pyvrp
 
@@ -23,6 +25,20 @@ def problem(stops, days, size=None):
 def many_stops(count=30, duration=100):
     """``count`` stops worth 1, 2, ... ``count``, ``duration`` seconds each, 10 s apart."""
     return [Stop(f"s{i}", Location(index=i), float(i), duration) for i in range(1, count + 1)]
+
+
+@pytest.fixture
+def pyvrp_calls(monkeypatch):
+    """The keyword arguments of every call to ``pyvrp.solve``, in order (the calls go through)."""
+    calls = []
+    solve = pyvrp.solve
+
+    def recording_solve(*args, **kwargs):
+        calls.append(kwargs)
+        return solve(*args, **kwargs)
+
+    monkeypatch.setattr(pyvrp, "solve", recording_solve)
+    return calls
 
 
 def served(plan):
@@ -125,19 +141,41 @@ class TestSearch:
         assert "vroom_forked_value" not in plan.stats
         assert plan.total_value == 15
 
-    def test_pyvrp_restarts_when_it_stalls(self, monkeypatch):
+    def test_pyvrp_restarts_when_it_stalls(self, monkeypatch, pyvrp_calls):
         """PyVRP stalled after a few iterations with time left: it restarts, and the plan stays optimal."""
-        calls = []
-        solve = pyvrp.solve
-
-        def counting_solve(*args, **kwargs):
-            calls.append(kwargs["seed"])
-            return solve(*args, **kwargs)
-
-        monkeypatch.setattr(pyvrp, "solve", counting_solve)
         monkeypatch.setattr(planning, "NO_IMPROVEMENT_ITERATIONS", 20)
         p = problem(many_stops(6), [Day("d", 0, 350)])
         routes = planning._solve_pyvrp(p, list(range(6)), 1.0, 0, None)
         assert sorted(routes[0]) == [3, 4, 5]
-        assert len(calls) >= 2
-        assert calls[:2] == [0, 2]
+        assert len(pyvrp_calls) >= 2
+        assert [call["seed"] for call in pyvrp_calls[:2]] == [0, 2]
+
+    def test_search_in_turn_narrows_pyvrp_search(self, monkeypatch, pyvrp_calls):
+        """From VROOM's plan, the search in turn runs PyVRP among PYVRP_NEIGHBOURS neighbours."""
+        monkeypatch.setattr(planning, "PARALLEL", False)  # the search in turn, in this process
+        plan = plan_tours(DEPOT, many_stops(6), [Day("d", 0, 350)], uniform(7), FAST)
+        assert {call["params"].neighbourhood.num_neighbours for call in pyvrp_calls} == {planning.PYVRP_NEIGHBOURS}
+        assert pyvrp.SolveParams().neighbourhood.num_neighbours != planning.PYVRP_NEIGHBOURS
+        assert plan.total_value == 15
+
+    def test_forked_search_keeps_pyvrp_defaults(self, pyvrp_calls):
+        """The forked search (run here in this process) starts PyVRP from VROOM's plan with PyVRP's defaults, and
+        hands both plans back."""
+        import multiprocessing
+
+        receiver, sender = multiprocessing.Pipe(duplex=False)
+        p = problem(many_stops(6, duration=0), [Day("d", 0, 45)])  # driving dominates: VROOM's plan is kept warm
+        planning._child_search(sender, p, list(range(6)), time.perf_counter() + 0.5, 1, None)
+        found = receiver.recv()
+        assert {call["params"].neighbourhood.num_neighbours for call in pyvrp_calls} == {
+            pyvrp.SolveParams().neighbourhood.num_neighbours
+        }
+        assert all(call["initial_solution"] is not None for call in pyvrp_calls)
+        assert sorted(found["pyvrp"][0]) == sorted(found["vroom"][0]) == [3, 4, 5]
+
+    def test_cold_start_keeps_pyvrp_defaults(self, pyvrp_calls):
+        """Without a plan to start from, PyVRP keeps its defaults, even where a narrow search is asked for."""
+        p = problem(many_stops(6), [Day("d", 0, 350)])
+        planning._solve_pyvrp(p, list(range(6)), 0.3, 0, None, tuned=True)
+        neighbours = {call["params"].neighbourhood.num_neighbours for call in pyvrp_calls}
+        assert neighbours == {pyvrp.SolveParams().neighbourhood.num_neighbours}
