@@ -13,14 +13,17 @@ Method
    as penalty, time dimension, guided local search). Every plan is re-checked here (each stop at most once, the
    windows, back by the end of the day) with the instance's own travel times; an invalid plan counts 0.
    The engines are cut off by wall time: figures vary with the machine's load; compare runs on the same machine.
-3. Report: prize, gap to the best known (%) and wall time per instance, limit and method; mean gaps; a
+3. The targets over seeds: Proxima alone at 5 s on the instances of the issue's targets (the TOP ones and
+   rural-400-12-tw) with ``--target-seeds`` seeds (default 5, from ``--seed``), since one run of a search cut off
+   by wall time is one draw: the gap of each run, their mean and the worst.
+4. Report: prize, gap to the best known (%) and wall time per instance, limit and method; mean gaps; a
    Markdown table on stdout, ``benchmarks/results/planning.json``, and with ``--docs`` the page
    ``docs/planner-benchmark.md``. A measurement, not a test: the exit status stays 0 (1 if a plan is invalid).
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_planning.py            # 1 s and 5 s on all, 20 s on a subset (~20 min)
-    .venv/bin/python benchmarks/bench_planning.py --quick    # 1 s and 5 s, TOP and three rural ones (~3 min)
+    .venv/bin/python benchmarks/bench_planning.py            # 1 s and 5 s on all, 20 s on a subset (~17 min)
+    .venv/bin/python benchmarks/bench_planning.py --quick    # 1 s and 5 s, TOP and three rural ones, one seed
     .venv/bin/python benchmarks/bench_planning.py --docs     # also rewrite docs/planner-benchmark.md
 """
 
@@ -48,6 +51,9 @@ RESULTS = ROOT / "benchmarks" / "results" / "planning.json"
 DOCS = ROOT / "docs" / "planner-benchmark.md"
 TOP_BEST = {"p3.4.p": 560, "p4.3.o": 1172, "p5.4.z": 1620, "p7.2.q": 1044}
 RURAL_ALL = [instance_name(n, d, w) for n in SIZES for d in DAYS for w in WINDOWS]
+#: The instances and time limit of the issue's targets, run with several seeds.
+TARGETS = [*TOP_BEST, "rural-400-12-tw"]
+TARGET_LIMIT = 5.0
 #: The generated instances of the quick run and of the 20 s column (with the TOP ones): one per size.
 RURAL_SUBSET = ["rural-050-03-tw", "rural-150-06-tw", "rural-400-12-tw"]
 METHODS = ("proxima", "vroom", "pyvrp", "ortools")
@@ -175,6 +181,47 @@ def means(rows: list[dict], limits: list[float], methods: list[str]) -> list[str
     return lines
 
 
+def targets(target_rows: list[dict]) -> list[str]:
+    """Markdown table of the target runs: per instance, the prize (gap %) of each seed, the mean gap and the worst;
+    then the mean gap of the TOP instances for each seed."""
+    if not target_rows:
+        return []
+    seeds = sorted({r["seed"] for r in target_rows})
+    lines = [
+        "| instance | best known | " + " | ".join(f"seed {s}" for s in seeds) + " | mean gap % | worst gap % |",
+        "|---|---|" + "---|" * (len(seeds) + 2),
+    ]
+    by_key = {(r["instance"], r["seed"]): r for r in target_rows}
+    for name in TARGETS:
+        runs = [by_key[(name, s)] for s in seeds if (name, s) in by_key]
+        if not runs:
+            continue
+        gaps = [r["gap_percent"] for r in runs]
+        cells = " | ".join(
+            f"{'invalid' if r['prize'] is None else format(r['prize'], 'g')} ({r['gap_percent']:.2f})" for r in runs
+        )
+        line = f"| {name} | {runs[0]['best_known']:g} | {cells} | {sum(gaps) / len(gaps):.2f} | {max(gaps):.2f} |"
+        lines.append(line)
+    top = [[by_key[(n, s)]["gap_percent"] for n in TOP_BEST if (n, s) in by_key] for s in seeds]
+    per_seed = [sum(g) / len(g) for g in top if g]
+    if per_seed:
+        cells = " | ".join(f"{g:.2f}" for g in per_seed)
+        lines.append(
+            f"| Chao TOP ({len(TOP_BEST)}), mean gap % | | {cells} | {sum(per_seed) / len(per_seed):.2f} | {max(per_seed):.2f} |"
+        )
+    return lines
+
+
+def target_section(target_lines: list[str]) -> str:
+    if not target_lines:
+        return "Not run (`--target-seeds 0`, `--quick` or `--instances`)."
+    return (
+        f"Proxima at {TARGET_LIMIT:g} s on the instances of the targets, one run per seed (cells: prize, gap to the"
+        " best known in %;\nthe first seed is the run of the table below): a search cut off by wall time gives"
+        " another plan at each run.\n\n" + "\n".join(target_lines)
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limits", type=float, nargs="+", default=[1.0, 5.0, 20.0])
@@ -183,6 +230,7 @@ def main() -> None:
     parser.add_argument("--instances", nargs="+", help="only these instances (names without extension)")
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=METHODS)
     parser.add_argument("--all-20", action="store_true", help="run the 20 s column on every instance")
+    parser.add_argument("--target-seeds", type=int, default=5, help="seeds of the target runs (0: none)")
     parser.add_argument("--update-best", action="store_true", help="record better values in best_known.json")
     parser.add_argument("--docs", action="store_true", help="rewrite docs/planner-benchmark.md")
     args = parser.parse_args()
@@ -221,9 +269,28 @@ def main() -> None:
                     }
                 )
                 print(f"{name:16} {limit:4g} s  {method:8} {value!s:>9}  {wall:6.2f} s", flush=True)
+    target_rows = []
+    seeds = 0 if args.quick or args.instances else args.target_seeds
+    for name in TARGETS if seeds else []:
+        instance = load(name)
+        for seed in range(args.seed, args.seed + seeds):
+            done = [
+                r for r in rows if (r["instance"], r["time_limit"], r["method"]) == (name, TARGET_LIMIT, "proxima")
+            ]
+            if seed == args.seed and done:
+                target_rows.append({**done[0], "seed": seed})
+                continue
+            routes, wall, forked = run(instance, "proxima", TARGET_LIMIT, seed)
+            value = plan_value(instance, routes)
+            invalid += value is None
+            target_rows.append(
+                {"instance": name, "time_limit": TARGET_LIMIT, "method": "proxima", "prize": value, "seed": seed}
+                | {"wall_time": round(wall, 2), "forked": forked, "routes": routes}
+            )
+            print(f"{name:16} {TARGET_LIMIT:4g} s  proxima  {value!s:>9}  {wall:6.2f} s  seed {seed}", flush=True)
     # Best known: published (TOP), else the best recorded or found now.
     for name in names:
-        found = [r for r in rows if r["instance"] == name and r["prize"] is not None]
+        found = [r for r in rows + target_rows if r["instance"] == name and r["prize"] is not None]
         if name in TOP_BEST:
             continue
         top = max(found, key=lambda r: r["prize"], default=None)
@@ -249,10 +316,10 @@ def main() -> None:
                 recorded[name] = {**sibling, "method": f"{sibling['method']} on {name}-tw"}
     if args.update_best:
         BEST_FILE.write_text(json.dumps(dict(sorted(recorded.items())), indent=1) + "\n")
-    for r in rows:
+    for r in rows + target_rows:
         best = TOP_BEST.get(r["instance"]) or max(
             recorded.get(r["instance"], {}).get("value", 0),
-            *(x["prize"] or 0 for x in rows if x["instance"] == r["instance"]),
+            *(x["prize"] or 0 for x in rows + target_rows if x["instance"] == r["instance"]),
         )
         r["best_known"] = best
         r["gap_percent"] = round(100 * (best - (r["prize"] or 0)) / best, 2) if best else 0.0
@@ -266,9 +333,12 @@ def main() -> None:
         r["below_engine"] = r["method"] == "proxima" and (r["prize"] or 0) < max(engines, default=0) - 1e-9
     lines = table(rows, limits, methods)
     mean_lines = means(rows, limits, methods)
+    target_lines = targets(target_rows)
     below = [f"{r['instance']} at {r['time_limit']:g} s" for r in rows if r["below_engine"]]
     total = time.perf_counter() - started_all
     print("\n" + "\n".join(lines) + "\n\nMean gap to the best known, % (instances):\n" + "\n".join(mean_lines))
+    if target_lines:
+        print(f"\nProxima at {TARGET_LIMIT:g} s over seeds:\n" + "\n".join(target_lines))
     print(f"\nProxima below an engine alone: {', '.join(below) or 'never'}. Invalid plans: {invalid}.")
     print(f"Total time: {total / 60:.1f} min.")
     info = {
@@ -286,15 +356,17 @@ def main() -> None:
         },
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({**info, "rows": rows}, indent=1) + "\n")
+    RESULTS.write_text(json.dumps({**info, "rows": rows, "target_rows": target_rows}, indent=1) + "\n")
     print(f"Written: {RESULTS.relative_to(ROOT)}")
     if args.docs:
-        DOCS.write_text(docs_page(info, lines, mean_lines, below, args.quick), encoding="utf-8")
+        DOCS.write_text(docs_page(info, lines, mean_lines, target_lines, below, args.quick), encoding="utf-8")
         print(f"Written: {DOCS.relative_to(ROOT)}")
     sys.exit(1 if invalid else 0)
 
 
-def docs_page(info: dict, lines: list[str], mean_lines: list[str], below: list[str], quick: bool) -> str:
+def docs_page(
+    info: dict, lines: list[str], mean_lines: list[str], target_lines: list[str], below: list[str], quick: bool
+) -> str:
     load = info["load_average"]
     command = ".venv/bin/python benchmarks/bench_planning.py --docs" + (" --quick" if quick else "")
     return f"""# Tour planner benchmark
@@ -325,6 +397,10 @@ and the planner's method in the docstring of `proxima/agency/planning.py`).
 {chr(10).join(mean_lines)}
 
 Proxima below an engine alone: {", ".join(below) or "never"}.
+
+## The targets over seeds
+
+{target_section(target_lines)}
 
 ## All results
 
