@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -353,6 +353,7 @@ def plan_horizon(
     params: HorizonParams = HorizonParams(),
     *,
     household_weights: Mapping[str, float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> HorizonPlan:
     """Choose, week by week, the stops to serve on each day and their order, maximising the households reached.
 
@@ -373,6 +374,9 @@ def plan_horizon(
     household_weights
         Need weight of each household (>= 0); 1 for a household not listed. Households listed here but reached by
         no stop count as never reached.
+    progress
+        Called after each week is planned with the number of weeks planned and the number in all (the weeks share
+        the time limit: the progress of a long computation).
 
     Returns
     -------
@@ -400,6 +404,8 @@ def plan_horizon(
             for k in route:
                 last[k] = week.index
         week_reasons.append(reasons)
+        if progress is not None:
+            progress(w + 1, len(horizon.weeks))
 
     evaluation = _evaluate(horizon, schedule)
     weeks_out = tuple(

@@ -826,6 +826,7 @@ def _solve(inputs: PlanningInputs, *, progress: Callable[[int, str], None]) -> O
         _CountingTravelTimes(inputs.travel_times, progress),
         horizon.HorizonParams(time_limit=float(plan.time_limit), seed=plan.seed),
         household_weights=_weights(inputs),
+        progress=lambda done, total: progress(10 + 85 * done // total, f"Semaine {done} sur {total} planifiée"),
     )
     return _outcome(
         inputs,

@@ -225,6 +225,13 @@ class TestEvaluateSchedule:
             evaluate_schedule(DEPOT, TWINS, weeks(1), uniform(4), schedule)
 
 
+def test_progress_is_told_after_each_week():
+    """Each planned week is reported: weeks planned, weeks in all."""
+    calls = []
+    plan_horizon(DEPOT, TWINS, weeks(3), uniform(4), FAST, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 3), (2, 3), (3, 3)]
+
+
 def test_same_seed_gives_the_same_plan():
     """Reproducible: the same inputs and seed give the same plan."""
     stops = [*TWINS, stop("d", 4, ["h4", "h6"], max_gap_weeks=2), stop("e", 5, ["h7"], min_gap_weeks=2)]

@@ -133,12 +133,14 @@ class TestRunPlanning:
         assert "planificateur" in plan.error and str(world["stops"]["C"].pk) in plan.error
 
     def test_reports_progress(self, landlord, world):
-        """The command line is told each step, up to 100 %."""
+        """The command line is told each step, each week of the horizon planned, up to 100 %."""
         plan = one_day_plan(landlord)
         steps = []
-        services.run_planning(plan.pk, today=TODAY, report=lambda percent, message: steps.append(percent))
-        assert steps[0] == 1 and steps[-1] == 100
-        assert steps == sorted(steps)
+        services.run_planning(plan.pk, today=TODAY, report=lambda percent, message: steps.append((percent, message)))
+        percents = [percent for percent, _ in steps]
+        assert percents[0] == 1 and percents[-1] == 100
+        assert percents == sorted(percents)
+        assert (95, "Semaine 1 sur 1 planifiée") in steps  # after each week of the horizon
 
     def test_compares_with_the_manual_plan(self, landlord, world):
         """The current schedule serving only B reaches 2 households; the plan says so."""
