@@ -26,6 +26,7 @@ from types import SimpleNamespace
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from proxima.accounts.enums import Role
@@ -327,6 +328,8 @@ class PlanningInputs:
     depot: planning.Depot
     demand: Demand
     travel_times: planning.TravelTimes
+    #: Stop pk -> week index (negative) of its last visit before the horizon, to carry frequencies over.
+    last_served: dict[int, int]
 
 
 def build_inputs(plan: TourPlan, *, today: dt.date, travel_times=None, extra_stops=()) -> PlanningInputs:
@@ -359,7 +362,24 @@ def build_inputs(plan: TourPlan, *, today: dt.date, travel_times=None, extra_sto
         depot=depot,
         demand=stop_demand,
         travel_times=travel_times or default_travel_times(),
+        last_served=last_served_weeks(plan),
     )
+
+
+def last_served_weeks(plan: TourPlan) -> dict[int, int]:
+    """Stop pk -> week index, relative to ``plan``'s horizon, of the stop's last visit before it starts (-1: the
+    week before): a visit of the published schedule, or one whose report was recorded (it took place), so that the
+    stops' frequency limits carry over from one schedule to the next."""
+    visits = (
+        Visit.objects.for_organisation(plan.organisation)
+        .filter(day__date__lt=plan.start_date)
+        .filter(Q(day__plan__published_at__isnull=False) | Q(log__isnull=False))
+        .exclude(day__plan=plan)
+        .order_by()
+        .values("stop")
+        .annotate(last=Max("day__date"))
+    )
+    return {row["stop"]: (row["last"] - plan.start_date).days // 7 for row in visits}
 
 
 # --- Plans: outcome and result -----------------------------------------------------------------------------------
@@ -773,6 +793,7 @@ def _planner_stop(stop: Stop, inputs: PlanningInputs) -> horizon.HorizonStop:
         required=stop.forcing == Forcing.FORCED_IN,
         max_gap_weeks=stop.max_gap_weeks,
         min_gap_weeks=stop.min_gap_weeks,
+        last_served_week=inputs.last_served.get(stop.pk),
     )
 
 

@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from proxima.agency import services
 from proxima.agency.enums import Forcing, PlanKind, PlanStatus
-from proxima.agency.models import Stop, TourPlan, Visit
+from proxima.agency.models import Stop, TourPlan, Visit, VisitLog
 from tests.agency.factories import AgencySettingsFactory, AppointmentFactory, StopFactory, TourPlanFactory
 from tests.agency.factories_plans import TODAY, one_day_plan, tiny_world
 from tests.territory.factories import SiteFactory
@@ -131,6 +131,29 @@ class TestRunPlanning:
         assert outcome["status"] == PlanStatus.FAILED
         assert plan.status == PlanStatus.FAILED
         assert "planificateur" in plan.error and str(world["stops"]["C"].pk) in plan.error
+
+    def test_frequencies_carry_over_from_the_published_schedule(self, landlord, world):
+        """A served last week by the published schedule may come back only every other week: not in week 0."""
+        Stop.objects.filter(pk=world["stops"]["A"].pk).update(min_gap_weeks=2)
+        previous = one_day_plan(landlord, start_date=dt.date(2026, 11, 24))
+        services.run_planning(previous.pk, today=TODAY)
+        assert world["stops"]["A"].pk in served(previous)
+        plan = one_day_plan(landlord)
+        assert services.last_served_weeks(plan) == {}  # a schedule not published did not take place
+        services.publish_plan(plan=TourPlan.objects.get(pk=previous.pk))
+        assert services.last_served_weeks(plan) == {world["stops"]["A"].pk: -1, world["stops"]["B"].pk: -1}
+        services.run_planning(plan.pk, today=TODAY)
+        plan.refresh_from_db()
+        assert served(plan) == [world["stops"]["B"].pk]
+        assert {"stop_id": world["stops"]["A"].pk, "reason": "frequency"} in plan.result["left_out"]
+
+    def test_a_reported_visit_counts_as_served(self, landlord, world):
+        """A visit whose report was recorded took place, published or not; one three weeks back is week -3."""
+        previous = one_day_plan(landlord, start_date=dt.date(2026, 11, 10))
+        services.run_planning(previous.pk, today=TODAY)
+        visit = Visit.objects.get(day__plan=previous, stop=world["stops"]["B"])
+        VisitLog.objects.create(visit=visit, anonymous_count=2)
+        assert services.last_served_weeks(one_day_plan(landlord)) == {world["stops"]["B"].pk: -3}
 
     def test_reports_progress(self, landlord, world):
         """The command line is told each step, each week of the horizon planned, up to 100 %."""
