@@ -117,6 +117,22 @@ def run(instance: Instance, method: str, limit: float, seed: int) -> tuple[list[
     return routes, time.perf_counter() - started, forked
 
 
+def measure(instance: Instance, name: str, method: str, limit: float, seed: int) -> dict:
+    """One run, printed: its prize (None if the plan is invalid), wall time and routes."""
+    routes, wall, forked = run(instance, method, limit, seed)
+    value = plan_value(instance, routes)
+    print(f"{name:16} {limit:4g} s  {method:8} {value!s:>9}  {wall:6.2f} s  seed {seed}", flush=True)
+    return {
+        "instance": name,
+        "time_limit": limit,
+        "method": method,
+        "prize": value,
+        "wall_time": round(wall, 2),
+        "forked": forked,
+        "routes": routes,
+    }
+
+
 def machine() -> str:
     cpu = next(
         (
@@ -245,7 +261,7 @@ def main() -> None:
             print("OR-Tools not installed (pip install -e '.[bench]'): skipped.")
             methods.remove("ortools")
     recorded = json.loads(BEST_FILE.read_text()) if BEST_FILE.exists() else {}
-    rows, invalid, loads = [], 0, []
+    rows, loads = [], []
     started_all = time.perf_counter()
     for name in names:
         instance = load(name)
@@ -254,40 +270,19 @@ def main() -> None:
                 continue
             for method in methods:
                 loads.append(os.getloadavg()[0])
-                routes, wall, forked = run(instance, method, limit, args.seed)
-                value = plan_value(instance, routes)
-                invalid += value is None
-                rows.append(
-                    {
-                        "instance": name,
-                        "time_limit": limit,
-                        "method": method,
-                        "prize": value,
-                        "wall_time": round(wall, 2),
-                        "forked": forked,
-                        "routes": routes,
-                    }
-                )
-                print(f"{name:16} {limit:4g} s  {method:8} {value!s:>9}  {wall:6.2f} s", flush=True)
-    target_rows = []
+                rows.append(measure(instance, name, method, limit, args.seed))
+    target_rows, invalid_extra = [], 0
     seeds = 0 if args.quick or args.instances else args.target_seeds
     for name in TARGETS if seeds else []:
         instance = load(name)
+        done = [r for r in rows if (r["instance"], r["time_limit"], r["method"]) == (name, TARGET_LIMIT, "proxima")]
         for seed in range(args.seed, args.seed + seeds):
-            done = [
-                r for r in rows if (r["instance"], r["time_limit"], r["method"]) == (name, TARGET_LIMIT, "proxima")
-            ]
-            if seed == args.seed and done:
+            if seed == args.seed and done:  # the run of the main table
                 target_rows.append({**done[0], "seed": seed})
-                continue
-            routes, wall, forked = run(instance, "proxima", TARGET_LIMIT, seed)
-            value = plan_value(instance, routes)
-            invalid += value is None
-            target_rows.append(
-                {"instance": name, "time_limit": TARGET_LIMIT, "method": "proxima", "prize": value, "seed": seed}
-                | {"wall_time": round(wall, 2), "forked": forked, "routes": routes}
-            )
-            print(f"{name:16} {TARGET_LIMIT:4g} s  proxima  {value!s:>9}  {wall:6.2f} s  seed {seed}", flush=True)
+            else:
+                target_rows.append({**measure(instance, name, "proxima", TARGET_LIMIT, seed), "seed": seed})
+                invalid_extra += target_rows[-1]["prize"] is None
+    invalid = sum(r["prize"] is None for r in rows) + invalid_extra
     # Best known: published (TOP), else the best recorded or found now.
     for name in names:
         found = [r for r in rows + target_rows if r["instance"] == name and r["prize"] is not None]

@@ -165,7 +165,7 @@ class TestSearch:
 
         receiver, sender = multiprocessing.Pipe(duplex=False)
         p = problem(many_stops(6, duration=0), [Day("d", 0, 45)])  # driving dominates: VROOM's plan is kept warm
-        planning._child_search(sender, p, list(range(6)), time.perf_counter() + 0.5, 1, None)
+        planning._child_search(sender, p, list(range(6)), time.perf_counter() + 1.0, 1, None)
         found = receiver.recv()
         assert {call["params"].neighbourhood.num_neighbours for call in pyvrp_calls} == {
             pyvrp.SolveParams().neighbourhood.num_neighbours
