@@ -179,3 +179,78 @@ class TestSearch:
         planning._solve_pyvrp(p, list(range(6)), 0.3, 0, None, tuned=True)
         neighbours = {call["params"].neighbourhood.num_neighbours for call in pyvrp_calls}
         assert neighbours == {pyvrp.SolveParams().neighbourhood.num_neighbours}
+
+
+def six_days(length=120):
+    """Six days of ``length`` seconds: with stops of 100 s, 10 s from the depot and from each other, one stop each."""
+    return [Day(f"d{i}", 0, length) for i in range(6)]
+
+
+class TestRoundsOnDays:
+    def test_rounds_fit_needs_days_and_time(self, monkeypatch):
+        monkeypatch.setattr(planning, "DAYS_MIN", 6)
+        monkeypatch.setattr(planning, "DAYS_MIN_ROUNDS", 10)
+        monkeypatch.setattr(planning, "DAYS_ROUND_TIME", 0.1)
+        assert planning._rounds_fit(problem(many_stops(12), six_days()), 1.0)
+        assert not planning._rounds_fit(problem(many_stops(12), six_days()), 0.9)
+        assert not planning._rounds_fit(problem(many_stops(12), six_days()[:5]), 10.0)
+
+    def test_rounds_bring_in_the_stops_left_out(self):
+        """Each day holds one stop: from a plan of the six least valuable, the rounds end with the six most."""
+        p = problem(many_stops(12), six_days())
+        routes = planning._improve_days(p, list(range(12)), [[k] for k in range(6)], time.perf_counter() + 1.0, 0)
+        assert planning._valid(p, routes)
+        assert sorted(k for route in routes for k in route) == list(range(6, 12))
+
+    def test_rounds_keep_a_plan_no_round_improves(self):
+        """From the best plan, the rounds change nothing (a round is kept only if it serves more value)."""
+        p = problem(many_stops(12), six_days())
+        best = [[k] for k in range(6, 12)]
+        assert planning._improve_days(p, list(range(12)), best, time.perf_counter() + 0.3, 0) == best
+
+    def test_rounds_exchange_several_stops_between_days(self):
+        """Two days of 230 s: stops of 100 s fit two a day, the stop of 200 s alone. From a plan serving the long
+        stop (worth 1.5) and two short ones (worth 1 each), the best plan (four short ones, worth 4) takes the long
+        stop out and two short ones in: rounds over both days find it."""
+        stops = [Stop("long", Location(index=1), 1.5, 200)] + [
+            Stop(f"s{i}", Location(index=i + 1), 1.0, 100) for i in range(1, 5)
+        ]
+        days = [Day("a", 0, 230), Day("b", 0, 230)]
+        p = problem(stops, days)
+        routes = planning._improve_days(p, list(range(5)), [[0], [1, 2]], time.perf_counter() + 0.5, 0)
+        assert planning._value(p, routes) == 4
+        assert 0 not in {k for route in routes for k in route}
+
+    def test_search_in_turn_ends_with_rounds_when_they_fit(self, monkeypatch):
+        monkeypatch.setattr(planning, "PARALLEL", False)
+        monkeypatch.setattr(planning, "DAYS_ROUND_TIME", 0.02)
+        plan = plan_tours(DEPOT, many_stops(12), six_days(), uniform(13), FAST)
+        assert "days_value" in plan.stats
+        assert {s for route in served(plan) for s in route} == {f"s{i}" for i in range(7, 13)}
+
+    def test_no_rounds_without_time_for_them(self, monkeypatch):
+        monkeypatch.setattr(planning, "PARALLEL", False)
+        monkeypatch.setattr(planning, "DAYS_ROUND_TIME", 1.0)
+        plan = plan_tours(DEPOT, many_stops(12), six_days(), uniform(13), FAST)
+        assert "days_value" not in plan.stats
+        assert plan.total_value == sum(range(7, 13))
+
+    def test_forked_search_with_many_candidates_searches_as_the_parent(self, monkeypatch, pyvrp_calls):
+        """With many candidates and time for rounds, the forked search is the search in turn (VROOM at level 0,
+        PyVRP's narrower search, rounds on a few days), not VROOM at its deepest level."""
+        import multiprocessing
+
+        monkeypatch.setattr(planning, "DAYS_ROUND_TIME", 0.02)
+        monkeypatch.setattr(planning, "PRUNE_MIN", 8)
+        monkeypatch.setattr(planning, "PRUNE_NEVER_BELOW", 0)
+        levels = []
+        solve_vroom = planning._solve_vroom
+        monkeypatch.setattr(planning, "_solve_vroom", lambda *args: levels.append(args[3]) or solve_vroom(*args))
+        receiver, sender = multiprocessing.Pipe(duplex=False)
+        p = problem(many_stops(30), six_days())
+        planning._child_search(sender, p, list(range(30)), time.perf_counter() + 1.0, 1, None)
+        found = receiver.recv()
+        assert levels == [planning.FORKED_VROOM_LEVEL]
+        assert {call["params"].neighbourhood.num_neighbours for call in pyvrp_calls} == {planning.PYVRP_NEIGHBOURS}
+        assert len(pyvrp_calls) > 1  # the rounds
+        assert sorted(k for route in found["pyvrp"] for k in route) == list(range(24, 30))
