@@ -142,13 +142,15 @@ CHILD_PRUNE_FACTOR = 3.0
 PRUNE_NEIGHBOURS = 3
 #: Rounds on a few days (:func:`_improve_days`): the share of PyVRP's time they take, the days of one round, the
 #: time limit of one round (seconds); only on plans of at least DAYS_MIN days and with time for DAYS_MIN_ROUNDS
-#: rounds. Measured on 400 stops × 12 days with windows at 5 s (seeds 0–4, Intel Xeon): 5188.9 on average against
-#: 5179.3 without, in both processes; 5184 in the parent only, 5162 with all of PyVRP's time in rounds; 3 days a
-#: round 5184, 2 days 5178 (0.1 s a round). At 1 s there is time for two or three rounds only, which cost more
+#: rounds. Measured on 400 stops × 12 days with windows at 5 s (Intel Xeon), mean of seeds 0–7: 5189.7 and 5189.3
+#: in two runs, against 5179.3 without rounds (seeds 0–4); 4 days a round (0.15 s) 5185.6, 3 days 5188.0, 6 days
+#: 5188.3 (0.2 s) and 5182.8 (0.3 s); a share of 0.5 or 0.85 within 1 of 0.7 (5184 in the parent only, 5162 with
+#: all of PyVRP's time in rounds, seeds 0–4). On 150 stops × 12 days, seeds 0–5: 3164.3 against 3153.7 without
+#: windows, 3099.5 against 3101.2 with. At 1 s there would be time for two or three rounds only, which cost more
 #: than they gain (5114 against 5147): hence the fewest rounds.
 DAYS_SHARE = 0.7
-DAYS_PER_ROUND = 4
-DAYS_ROUND_TIME = 0.15
+DAYS_PER_ROUND = 5
+DAYS_ROUND_TIME = 0.2
 DAYS_MIN = 6
 DAYS_MIN_ROUNDS = 10
 #: Euclidean lengths of the TOP instances are multiplied by this and rounded up to integer durations.
