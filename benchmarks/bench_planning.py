@@ -126,6 +126,7 @@ def measure(instance: Instance, name: str, method: str, limit: float, seed: int)
         "instance": name,
         "time_limit": limit,
         "method": method,
+        "seed": seed,
         "prize": value,
         "wall_time": round(wall, 2),
         "forked": forked,
@@ -278,9 +279,9 @@ def main() -> None:
         done = [r for r in rows if (r["instance"], r["time_limit"], r["method"]) == (name, TARGET_LIMIT, "proxima")]
         for seed in range(args.seed, args.seed + seeds):
             if seed == args.seed and done:  # the run of the main table
-                target_rows.append({**done[0], "seed": seed})
+                target_rows.append(done[0])
             else:
-                target_rows.append({**measure(instance, name, "proxima", TARGET_LIMIT, seed), "seed": seed})
+                target_rows.append(measure(instance, name, "proxima", TARGET_LIMIT, seed))
                 invalid_extra += target_rows[-1]["prize"] is None
     invalid = sum(r["prize"] is None for r in rows) + invalid_extra
     # Best known: published (TOP), else the best recorded or found now.
@@ -297,7 +298,7 @@ def main() -> None:
                     "value": top["prize"],
                     "method": top["method"],
                     "time_limit": top["time_limit"],
-                    "seed": args.seed,
+                    "seed": top["seed"],
                     "date": dt.date.today().isoformat(),
                     "routes": top["routes"],
                 }
