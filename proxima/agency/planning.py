@@ -66,6 +66,7 @@ import heapq
 import json
 import math
 import os
+import random
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -770,8 +771,6 @@ def _improve_days(
     PyVRP's search over all days moves one or two stops at a time and, on 12 days of 5 stops, often ends where
     a better plan needs several stops exchanged between days and with the stops left out at once (4 for 4 on 400
     stops × 12 days with windows); on a few days it finds such exchanges within a fraction of a second."""
-    import random
-
     rng = random.Random(seed)
     routes = [list(route) for route in routes]
     count = min(DAYS_PER_ROUND, len(problem.days))
