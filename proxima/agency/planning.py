@@ -736,8 +736,8 @@ def _search_in_turn(problem, candidates, engines, params, deadline, best, engine
     if "pyvrp" in engines:
         remaining = max(deadline - time.perf_counter(), 0.01)
         warm = best if engine else vroom_routes
-        shortlist = candidates
-        if warm is not None and _many_candidates(problem, candidates):
+        shortlist, many = candidates, _many_candidates(problem, candidates)
+        if warm is not None and many:
             shortlist = _shortlist(problem, candidates, warm)
         stats["pyvrp_stops"] = len(shortlist)
         by_days = "vroom" in engines and _rounds_fit(problem, remaining * DAYS_SHARE)
@@ -746,7 +746,7 @@ def _search_in_turn(problem, candidates, engines, params, deadline, best, engine
         best, engine = _keep_better(problem, best, engine, pyvrp_routes, "pyvrp")
         stats["pyvrp_value"] = _value(problem, pyvrp_routes)
         if by_days:
-            if _many_candidates(problem, candidates):
+            if many:
                 shortlist = _shortlist(problem, candidates, best)
             days_routes = _improve_days(problem, shortlist, best, deadline, params.seed)
             best, engine = _keep_better(problem, best, engine, days_routes, "pyvrp")

@@ -203,7 +203,8 @@ class TestRoundsOnDays:
         assert sorted(k for route in routes for k in route) == list(range(6, 12))
 
     def test_rounds_keep_a_plan_no_round_improves(self):
-        """From the best plan, the rounds change nothing (a round is kept only if it serves more value)."""
+        """From the best plan, the rounds change nothing: a round is kept only if it serves more value, or as
+        much with less travel (the same here)."""
         p = problem(many_stops(12), six_days())
         best = [[k] for k in range(6, 12)]
         assert planning._improve_days(p, list(range(12)), best, time.perf_counter() + 0.3, 0) == best
