@@ -25,7 +25,7 @@ Method
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_planning.py            # 1 s and 5 s on all, 20 s on a subset (~17 min)
+    .venv/bin/python benchmarks/bench_planning.py            # 1 s and 5 s on all, 20 s on a subset (~22 min)
     .venv/bin/python benchmarks/bench_planning.py --quick    # 1 s and 5 s, TOP and three rural ones, one seed
     .venv/bin/python benchmarks/bench_planning.py --docs     # also rewrite docs/planner-benchmark.md
 """
@@ -54,8 +54,8 @@ RESULTS = ROOT / "benchmarks" / "results" / "planning.json"
 DOCS = ROOT / "docs" / "planner-benchmark.md"
 TOP_BEST = {"p3.4.p": 560, "p4.3.o": 1172, "p5.4.z": 1620, "p7.2.q": 1044}
 #: Other instances of the same sets (published best known), to check that the planner does as well on instances it
-#: was not tuned on: picked before any run on them, one per set among the long time limits, and more of set 4, the
-#: hardest at 5 s. Run at TARGET_LIMIT only, by Proxima and each engine alone, with the seeds of the targets.
+#: was not tuned on: picked before any run on them, from each of the sets 3 to 7 among the long time limits, more of
+#: set 4, the hardest at 5 s. Run at TARGET_LIMIT only, by Proxima and each engine alone, over ``--other-seeds``.
 OTHER_TOP = {
     "p3.3.s": 720,
     "p4.2.k": 1022,
@@ -466,9 +466,10 @@ and the planner's method in the docstring of `proxima/agency/planning.py`).
 - Reproduce: `make bench` (every benchmark; it installs the `bench` extra, with OR-Tools), or this benchmark
   alone: `{command}` after `.venv/bin/pip install -e '.[bench]'`.
 - Instances: the Chao, Golden & Wasil (1996) TOP instances p3.4.p, p4.3.o, p5.4.z, p7.2.q (published best known;
-  ten other instances of the same sets in their own section below), and the generated rural territories `rural-<stops>-<days>[-tw]` (`benchmarks/generate_rural.py`, seed 0; `-tw`:
-  with time windows) whose best known is the best value found by any method at any time limit, including the
-  reference runs recorded in `benchmarks/data/rural/best_known.json`.
+  ten other instances of the same sets in their own section below), and the generated rural territories
+  `rural-<stops>-<days>[-tw]` (`benchmarks/generate_rural.py`, seed 0; `-tw`: with time windows) whose best known
+  is the best value found by any method at any time limit, including the reference runs recorded in
+  `benchmarks/data/rural/best_known.json`.
 - Methods: **proxima** = `plan_tours` (the default engines), **vroom** and **pyvrp** = `plan_tours` with one engine
   alone, **ortools** = OR-Tools routing (disjunctions with the prize as penalty, time dimension, guided local
   search; `benchmarks/ortools_baseline.py`), all with the same time limit, one run each.
