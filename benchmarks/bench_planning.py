@@ -86,6 +86,11 @@ def load(name: str) -> Instance:
     return read_instance(RURAL / f"{name}.json")
 
 
+def gap_percent(best: float, prize: float | None) -> float:
+    """Gap of ``prize`` (None: an invalid plan, worth 0) to ``best``, in % of ``best``."""
+    return 100 * (best - (prize or 0)) / best if best else 0.0
+
+
 def plan_value(instance: Instance, routes: list[list[str]]) -> float | None:
     """Total value of ``routes`` (stop ids per day), or None if the plan breaks a rule: a stop twice or unknown,
     a window missed, back after the end of the day. Earliest schedule, waiting allowed before a window."""
@@ -270,7 +275,7 @@ def others(other_rows: list[dict]) -> list[str]:
         prizes = {m: sum(r["prize"] or 0 for r in runs[(name, m)]) / seeds for m in OTHER_METHODS}
         cells = []
         for m in OTHER_METHODS:
-            gap = 100 * (best - prizes[m]) / best
+            gap = gap_percent(best, prizes[m])
             mean_gaps[m].append(gap)
             below = m == "proxima" and prizes[m] < max(prizes["vroom"], prizes["pyvrp"]) - 1e-9
             cells.append(f"{prizes[m]:.1f} ({gap:.2f}){' ✗' if below else ''}")
@@ -343,9 +348,7 @@ def main() -> None:
         for method in OTHER_METHODS:
             for seed in range(args.seed, args.seed + other_seeds):
                 other_rows.append(measure(instance, name, method, TARGET_LIMIT, seed))
-                other_rows[-1]["gap_percent"] = round(
-                    100 * (OTHER_TOP[name] - (other_rows[-1]["prize"] or 0)) / OTHER_TOP[name], 2
-                )
+                other_rows[-1]["gap_percent"] = round(gap_percent(OTHER_TOP[name], other_rows[-1]["prize"]), 2)
     invalid_extra += sum(r["prize"] is None for r in other_rows)
     invalid = sum(r["prize"] is None for r in rows) + invalid_extra
     # Best known: published (TOP), else the best recorded or found now.
@@ -382,7 +385,7 @@ def main() -> None:
             *(x["prize"] or 0 for x in rows + target_rows if x["instance"] == r["instance"]),
         )
         r["best_known"] = best
-        r["gap_percent"] = round(100 * (best - (r["prize"] or 0)) / best, 2) if best else 0.0
+        r["gap_percent"] = round(gap_percent(best, r["prize"]), 2)
         engines = [
             x["prize"] or 0
             for x in rows
