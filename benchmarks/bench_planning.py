@@ -19,6 +19,9 @@ Method
    Then ten other instances of the same TOP sets (``OTHER_TOP``, not used to tune the planner) at 5 s, Proxima and
    each engine alone, with ``--other-seeds`` seeds (default 3): the mean gap of each method, Proxima's worst, and
    whether Proxima's mean is below an engine's mean.
+   Last, each cell of the main table where Proxima's run is below an engine alone's is run again with
+   ``--check-seeds`` seeds (default 4, the first being the main table's run), by Proxima and each engine alone:
+   their mean prizes tell a ranking from a draw.
 4. Report: prize, gap to the best known (%) and wall time per instance, limit and method; mean gaps; a
    Markdown table on stdout, ``benchmarks/results/planning.json``, and with ``--docs`` the page
    ``docs/planner-benchmark.md``. A measurement, not a test: the exit status stays 0 (1 if a plan is invalid).
@@ -253,15 +256,26 @@ def targets(target_rows: list[dict]) -> list[str]:
     return lines
 
 
+def mean_prizes(runs: list[dict]) -> dict[str, float]:
+    """Mean prize of each method of ``OTHER_METHODS`` over its runs (an invalid plan counts 0)."""
+    by_method = {m: [r["prize"] or 0 for r in runs if r["method"] == m] for m in OTHER_METHODS}
+    return {m: sum(p) / len(p) for m, p in by_method.items() if p}
+
+
+def mean_cells(prizes: dict[str, float], best: float) -> list[str]:
+    """Cells ``mean prize (gap %)`` per method, ✗ after Proxima's if its mean is below an engine's."""
+    cells = []
+    for m in OTHER_METHODS:
+        below = m == "proxima" and prizes[m] < max(prizes["vroom"], prizes["pyvrp"]) - 1e-9
+        cells.append(f"{prizes[m]:.1f} ({gap_percent(best, prizes[m]):.2f}){' ✗' if below else ''}")
+    return cells
+
+
 def others(other_rows: list[dict]) -> list[str]:
     """Markdown table of the other TOP instances: per instance and method, the mean prize over the seeds and its
     gap; Proxima's worst gap; ✗ where Proxima's mean is below an engine's mean. Last, the mean gap of each method."""
     if not other_rows:
         return []
-    runs = {}
-    for r in other_rows:
-        runs.setdefault((r["instance"], r["method"]), []).append(r)
-    seeds = len({r["seed"] for r in other_rows})
     lines = [
         "| instance | best known | "
         + " | ".join(f"{m} mean prize (gap %)" for m in OTHER_METHODS)
@@ -270,19 +284,45 @@ def others(other_rows: list[dict]) -> list[str]:
     ]
     mean_gaps = {m: [] for m in OTHER_METHODS}
     for name, best in OTHER_TOP.items():
-        if (name, "proxima") not in runs:
+        runs = [r for r in other_rows if r["instance"] == name]
+        if not runs:
             continue
-        prizes = {m: sum(r["prize"] or 0 for r in runs[(name, m)]) / seeds for m in OTHER_METHODS}
-        cells = []
+        prizes = mean_prizes(runs)
         for m in OTHER_METHODS:
-            gap = gap_percent(best, prizes[m])
-            mean_gaps[m].append(gap)
-            below = m == "proxima" and prizes[m] < max(prizes["vroom"], prizes["pyvrp"]) - 1e-9
-            cells.append(f"{prizes[m]:.1f} ({gap:.2f}){' ✗' if below else ''}")
-        worst = max(r["gap_percent"] for r in runs[(name, "proxima")])
-        lines.append(f"| {name} | {best:g} | " + " | ".join(cells) + f" | {worst:.2f} |")
+            mean_gaps[m].append(gap_percent(best, prizes[m]))
+        worst = max(r["gap_percent"] for r in runs if r["method"] == "proxima")
+        lines.append(f"| {name} | {best:g} | " + " | ".join(mean_cells(prizes, best)) + f" | {worst:.2f} |")
     cells = " | ".join(f"{sum(g) / len(g):.2f}" for g in mean_gaps.values())
     lines.append(f"| mean gap % ({len(mean_gaps['proxima'])} instances) | | {cells} | |")
+    return lines
+
+
+def checks(check_rows: list[dict]) -> list[str]:
+    """Markdown table of the cells checked over seeds: per instance and limit, each method's mean prize and gap,
+    ✗ where Proxima's mean is below an engine's mean; then each seed's prizes."""
+    if not check_rows:
+        return []
+    seeds = sorted({r["seed"] for r in check_rows})
+    lines = [
+        "| instance | limit (s) | best known | "
+        + " | ".join(f"{m} mean prize (gap %)" for m in OTHER_METHODS)
+        + " | prizes per seed ("
+        + ", ".join(OTHER_METHODS)
+        + ") |",
+        "|---|---|---|" + "---|" * (len(OTHER_METHODS) + 1),
+    ]
+    for name, limit in dict.fromkeys((r["instance"], r["time_limit"]) for r in check_rows):
+        runs = [r for r in check_rows if (r["instance"], r["time_limit"]) == (name, limit)]
+        best = runs[0]["best_known"]
+        per_seed = "; ".join(
+            ", ".join(
+                format(next((r["prize"] or 0 for r in runs if (r["method"], r["seed"]) == (m, s)), 0), "g")
+                for m in OTHER_METHODS
+            )
+            for s in seeds
+        )
+        cells = " | ".join(mean_cells(mean_prizes(runs), best))
+        lines.append(f"| {name} | {limit:g} | {best:g} | {cells} | {per_seed} |")
     return lines
 
 
@@ -306,6 +346,9 @@ def main() -> None:
     parser.add_argument("--all-20", action="store_true", help="run the 20 s column on every instance")
     parser.add_argument("--target-seeds", type=int, default=5, help="seeds of the target runs (0: none)")
     parser.add_argument("--other-seeds", type=int, default=3, help="seeds of the other TOP instances (0: none)")
+    parser.add_argument(
+        "--check-seeds", type=int, default=4, help="seeds of the cells where Proxima is below an engine (0: none)"
+    )
     parser.add_argument("--update-best", action="store_true", help="record better values in best_known.json")
     parser.add_argument("--docs", action="store_true", help="rewrite docs/planner-benchmark.md")
     args = parser.parse_args()
@@ -349,11 +392,29 @@ def main() -> None:
             for seed in range(args.seed, args.seed + other_seeds):
                 other_rows.append(measure(instance, name, method, TARGET_LIMIT, seed))
                 other_rows[-1]["gap_percent"] = round(gap_percent(OTHER_TOP[name], other_rows[-1]["prize"]), 2)
-    invalid_extra += sum(r["prize"] is None for r in other_rows)
+    for r in rows:
+        engines = [
+            x["prize"] or 0
+            for x in rows
+            if x["instance"] == r["instance"]
+            and x["time_limit"] == r["time_limit"]
+            and x["method"] in ("vroom", "pyvrp")
+        ]
+        r["below_engine"] = r["method"] == "proxima" and (r["prize"] or 0) < max(engines, default=0) - 1e-9
+    check_rows = []
+    check_seeds = 0 if args.quick or args.instances else args.check_seeds
+    for cell in [r for r in rows if r["below_engine"]] if check_seeds > 1 else []:
+        name, limit = cell["instance"], cell["time_limit"]
+        instance = load(name)
+        for method in OTHER_METHODS:
+            check_rows += [r for r in rows if (r["instance"], r["time_limit"], r["method"]) == (name, limit, method)]
+            for seed in range(args.seed + 1, args.seed + check_seeds):
+                check_rows.append(measure(instance, name, method, limit, seed))
+    invalid_extra += sum(r["prize"] is None for r in other_rows + check_rows)
     invalid = sum(r["prize"] is None for r in rows) + invalid_extra
     # Best known: published (TOP), else the best recorded or found now.
     for name in names:
-        found = [r for r in rows + target_rows if r["instance"] == name and r["prize"] is not None]
+        found = [r for r in rows + target_rows + check_rows if r["instance"] == name and r["prize"] is not None]
         if name in TOP_BEST:
             continue
         top = max(found, key=lambda r: r["prize"], default=None)
@@ -379,25 +440,18 @@ def main() -> None:
                 recorded[name] = {**sibling, "method": f"{sibling['method']} on {name}-tw"}
     if args.update_best:
         BEST_FILE.write_text(json.dumps(dict(sorted(recorded.items())), indent=1) + "\n")
-    for r in rows + target_rows:
+    for r in rows + target_rows + check_rows:
         best = TOP_BEST.get(r["instance"]) or max(
             recorded.get(r["instance"], {}).get("value", 0),
-            *(x["prize"] or 0 for x in rows + target_rows if x["instance"] == r["instance"]),
+            *(x["prize"] or 0 for x in rows + target_rows + check_rows if x["instance"] == r["instance"]),
         )
         r["best_known"] = best
         r["gap_percent"] = round(gap_percent(best, r["prize"]), 2)
-        engines = [
-            x["prize"] or 0
-            for x in rows
-            if x["instance"] == r["instance"]
-            and x["time_limit"] == r["time_limit"]
-            and x["method"] in ("vroom", "pyvrp")
-        ]
-        r["below_engine"] = r["method"] == "proxima" and (r["prize"] or 0) < max(engines, default=0) - 1e-9
     lines = table(rows, limits, methods)
     mean_lines = means(rows, limits, methods)
     target_lines = targets(target_rows)
     other_lines = others(other_rows)
+    check_lines = checks(check_rows)
     below = [f"{r['instance']} at {r['time_limit']:g} s" for r in rows if r["below_engine"]]
     total = time.perf_counter() - started_all
     print("\n" + "\n".join(lines) + "\n\nMean gap to the best known, % (instances):\n" + "\n".join(mean_lines))
@@ -405,6 +459,8 @@ def main() -> None:
         print(f"\nProxima at {TARGET_LIMIT:g} s over seeds:\n" + "\n".join(target_lines))
     if other_lines:
         print(f"\nOther TOP instances at {TARGET_LIMIT:g} s over seeds:\n" + "\n".join(other_lines))
+    if check_lines:
+        print("\nCells where Proxima is below an engine alone, over seeds:\n" + "\n".join(check_lines))
     print(f"\nProxima below an engine alone: {', '.join(below) or 'never'}. Invalid plans: {invalid}.")
     print(f"Total time: {total / 60:.1f} min.")
     info = {
@@ -414,6 +470,7 @@ def main() -> None:
         "versions": versions(),
         "limits": limits,
         "total_minutes": round(total / 60, 1),
+        "check_seeds": check_seeds,
         "proxima_forked": f"{sum(r['forked'] for r in rows)} of {sum(r['method'] == 'proxima' for r in rows)}",
         "load_average": {
             "min": round(min(loads, default=0), 1),
@@ -423,12 +480,17 @@ def main() -> None:
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
-        json.dumps({**info, "rows": rows, "target_rows": target_rows, "other_rows": other_rows}, indent=1) + "\n"
+        json.dumps(
+            {**info, "rows": rows, "target_rows": target_rows, "other_rows": other_rows, "check_rows": check_rows},
+            indent=1,
+        )
+        + "\n"
     )
     print(f"Written: {RESULTS.relative_to(ROOT)}")
     if args.docs:
         DOCS.write_text(
-            docs_page(info, lines, mean_lines, target_lines, other_lines, below, args.quick), encoding="utf-8"
+            docs_page(info, lines, mean_lines, target_lines, other_lines, check_lines, below, args.quick),
+            encoding="utf-8",
         )
         print(f"Written: {DOCS.relative_to(ROOT)}")
     sys.exit(1 if invalid else 0)
@@ -445,12 +507,28 @@ def other_section(other_lines: list[str]) -> str:
     )
 
 
+def check_section(check_lines: list[str], below: list[str]) -> str:
+    if not check_lines:
+        return (
+            ""
+            if not below
+            else "Those cells were not run again (`--check-seeds` below 2, `--quick` or `--instances`)."
+        )
+    seeds = len(check_lines[2].split("|")[-2].split(";"))
+    return (
+        f"Those cells run again by each method, once per seed ({seeds} seeds from `--seed`, the first being the run"
+        " of the table; `--check-seeds`):\na run cut off by wall time is one draw. Cells: mean prize over the seeds"
+        " (its gap to the best known in %); ✗: Proxima's\nmean below an engine's mean.\n\n" + "\n".join(check_lines)
+    )
+
+
 def docs_page(
     info: dict,
     lines: list[str],
     mean_lines: list[str],
     target_lines: list[str],
     other_lines: list[str],
+    check_lines: list[str],
     below: list[str],
     quick: bool,
 ) -> str:
@@ -485,6 +563,8 @@ and the planner's method in the docstring of `proxima/agency/planning.py`).
 {chr(10).join(mean_lines)}
 
 Proxima below an engine alone: {", ".join(below) or "never"}.
+
+{check_section(check_lines, below, info["check_seeds"])}
 
 ## The targets over seeds
 
