@@ -507,14 +507,9 @@ def other_section(other_lines: list[str]) -> str:
     )
 
 
-def check_section(check_lines: list[str], below: list[str]) -> str:
+def check_section(check_lines: list[str], below: list[str], seeds: int) -> str:
     if not check_lines:
-        return (
-            ""
-            if not below
-            else "Those cells were not run again (`--check-seeds` below 2, `--quick` or `--instances`)."
-        )
-    seeds = len(check_lines[2].split("|")[-2].split(";"))
+        return "Not run again (`--check-seeds` below 2, `--quick` or `--instances`)." if below else ""
     return (
         f"Those cells run again by each method, once per seed ({seeds} seeds from `--seed`, the first being the run"
         " of the table; `--check-seeds`):\na run cut off by wall time is one draw. Cells: mean prize over the seeds"
