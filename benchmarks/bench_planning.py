@@ -140,7 +140,7 @@ def run(instance: Instance, method: str, limit: float, seed: int) -> tuple[list[
             engines=ENGINES[method],
         )
         routes = [[v.stop_id for v in r.visits] for r in plan.routes]
-        forked = "vroom_forked_value" in plan.stats
+        forked = any(key.endswith("_forked_value") for key in plan.stats)
     return routes, time.perf_counter() - started, forked
 
 

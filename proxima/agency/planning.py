@@ -42,11 +42,12 @@ average, ``forkserver`` available), another process (forked from a clean ``forks
 native threads could deadlock the child) runs VROOM at its deepest level on every stop
 for the whole time limit (as VROOM alone, one thread), then, if time is left, PyVRP (seed + 1, among a longer
 shortlist: :data:`CHILD_PRUNE_FACTOR`) from that plan, travel weighed more (:data:`CHILD_PRIZE_DAY_RATIO`) where
-the days are spent driving more than serving; where they are spent serving, with few candidates, PyVRP starts cold
-with the parent's seed instead (see :func:`_child_search`). With many candidates and time for rounds on a few
-days, the second search is the search in turn instead, with seed + 1: deep VROOM then ends far below it. This
-process then runs VROOM at level 0
-(:data:`FORKED_VROOM_LEVEL`), leaving more time to its PyVRP. The best plan of both processes is kept; the child has
+the days are spent driving more than serving (see :func:`_child_search`). With many candidates and time for rounds
+on a few days, the second search is the search in turn instead, with seed + 1: deep VROOM then ends far below it.
+This process then runs VROOM at level 0 (:data:`FORKED_VROOM_LEVEL`), leaving more time to its PyVRP. On a small
+territory (days spent serving, few candidates: :func:`_small_territory`) the two searches are each engine alone's:
+the second one is PyVRP alone (cold, this process's seed, all the time), this one VROOM at its deepest level (a
+tenth of a second on 50 stops) then PyVRP from its plan. The best plan of both processes is kept; the child has
 :data:`CHILD_GRACE` seconds after the deadline to hand its plans back, else it is stopped and ignored. As with any
 ``multiprocessing`` program, a script calling :func:`plan_tours` needs the ``if __name__ == "__main__":`` guard:
 the server imports the caller's main module (``manage.py``, the ``proxima`` command and pytest have the guard).
@@ -54,8 +55,10 @@ Last, :func:`_fill` inserts the stops left out that still fit (the engines trade
 
 Measured (``benchmarks/bench_planning.py``, ``docs/planner-benchmark.md``): on 400 stops × 12 days, PyVRP among
 about 80 to 100 stops does many more iterations and ends 1–3 % higher than among all 400; the forked VROOM keeps the plan
-as good as VROOM alone where two cores are free and VROOM ends within the time limit on one thread (at 1 s on 50
-stops × 12 days it may not: VROOM alone, on two threads, then ends a few points higher). The engines are cut off by
+as good as VROOM alone where two cores are free and VROOM ends within the time limit on one thread (at 1 s on 150
+stops × 12 days with windows it may not: VROOM alone, on two threads, then ends a few points higher). On the six
+territories of 50 stops (AMD EPYC, seeds 0–3), mean gap to the best known at 1 s: 0.11 % (PyVRP alone 0.26 %,
+VROOM alone 0.28 %); at 5 s: 0.04 % (PyVRP alone 0.12 %). The engines are cut off by
 wall time, so a plan depends on the machine's speed and load when the time limit is reached before the search
 converges: on p4.3.o at 5 s, from 1139 to 1167 between runs on one machine.
 """
@@ -113,7 +116,8 @@ CHILD_VROOM_THREADS = 1
 CHILD_MIN_PYVRP = 0.05
 #: How long after the deadline the forked search may take to hand its plans back (seconds).
 CHILD_GRACE = 0.5
-#: VROOM's level in this process when the second search is forked (that one runs VROOM at its deepest level): on
+#: VROOM's level in this process when the second search is forked (that one runs VROOM at its deepest level, or
+#: is the search in turn with this level too; on a small territory, this process takes the deepest level): on
 #: 400 stops × 12 days, level 0 takes 0.4 s and gives the plan of levels 1 to 3 (2 s with two threads); PyVRP
 #: gets the time saved. Measured at 5 s (seeds 0–2): 5160 against 5149 with the level of the search in turn.
 FORKED_VROOM_LEVEL = 0
@@ -610,12 +614,12 @@ def plan_tours(
             best, engine = _keep_better(problem, best, engine, routes, "initial")
         deadline = started + params.time_limit
         if tuple(sorted(engines)) == ("pyvrp", "vroom") and _can_fork():
-            # A free core: VROOM at its deepest level then PyVRP in another process (see _child_search), the
-            # search in turn here with VROOM at FORKED_VROOM_LEVEL; the better plan of the two is kept.
+            # A free core: another search in another process (see _child_search), the search in turn here with
+            # VROOM at FORKED_VROOM_LEVEL, or at its deepest level on a small territory (the other search is then
+            # PyVRP alone); the better plan of the two is kept.
             child = _start_child(problem, candidates, deadline, params.seed + 1, best if engine else None)
-            best, engine = _search_in_turn(
-                problem, candidates, engines, params, deadline, best, engine, stats, FORKED_VROOM_LEVEL
-            )
+            level = VROOM_LEVELS[1] if _small_territory(problem, candidates) else FORKED_VROOM_LEVEL
+            best, engine = _search_in_turn(problem, candidates, engines, params, deadline, best, engine, stats, level)
             for name, routes in _join_child(child, deadline).items():
                 best, engine = _keep_better(problem, best, engine, routes, name)
                 stats[f"{name}_forked_value"] = _value(problem, routes)
@@ -878,13 +882,22 @@ def _child_search(connection, problem, candidates, deadline, seed, initial) -> N
     """The forked search: VROOM at its deepest level on every candidate (as VROOM alone), then PyVRP (seed + 1,
     among the longer shortlist when there are many candidates, with PyVRP's defaults) from the better of VROOM's
     plan and ``initial``. With many candidates and time for rounds on a few days (:func:`_rounds_fit`), the search
-    in turn instead, as the parent's but with seed + 1.
+    in turn instead, as the parent's but with seed + 1. On a small territory (:func:`_small_territory`), PyVRP
+    alone instead: cold, with the parent's seed, for all the time.
 
     PyVRP weighs travel more (:data:`CHILD_PRIZE_DAY_RATIO`) unless the days are mostly spent serving
-    (:func:`_serving_dominates`); then it weighs prizes as the parent does and, with few candidates, starts cold
-    with the parent's seed, as PyVRP alone does."""
+    (:func:`_serving_dominates`); then it weighs prizes as the parent does."""
     try:
         found = {}
+        if _small_territory(problem, candidates):
+            # PyVRP alone, as the engine alone runs: all the time, cold, the parent's seed. The parent runs VROOM at
+            # its deepest level (as VROOM alone) then PyVRP from it: the plan kept holds its own against each engine
+            # alone, which on 50 stops × 12 days at 1 s a forked VROOM then PyVRP did not (1408.5 against PyVRP
+            # alone's 1409.3, seeds 0–3).
+            remaining = max(deadline - time.perf_counter(), 0.01)
+            found["pyvrp"] = _solve_pyvrp(problem, candidates, remaining, seed - 1, None)
+            connection.send(found)
+            return
         many = _many_candidates(problem, candidates)
         if many and _rounds_fit(problem, (deadline - time.perf_counter()) * DAYS_SHARE):
             # VROOM at its deepest level is far below what PyVRP then rounds on a few days reach (5126 against
@@ -917,10 +930,6 @@ def _child_search(connection, problem, candidates, deadline, seed, initial) -> N
             shortlist = _shortlist(problem, candidates, warm, CHILD_PRUNE_FACTOR) if many else candidates
             if _serving_dominates(problem, candidates):
                 prize_scale = None  # prizes weighed as in the parent
-                if not many:
-                    # Among all candidates, from a cold start with the parent's seed, as PyVRP alone: the parent's
-                    # search from VROOM's plan may stay in that plan's valley.
-                    warm, seed = None, seed - 1
             else:
                 day_length = sum(day.end - day.start for day in problem.days) / len(problem.days)
                 prize_scale = max(1000, round(CHILD_PRIZE_DAY_RATIO * day_length))
@@ -941,6 +950,13 @@ def _serving_dominates(problem: _Problem, candidates: list[int]) -> bool:
         durations += problem.stops[k].duration
         trips += min(problem.matrix[q][p] for q in places if q != p)
     return durations >= trips
+
+
+def _small_territory(problem: _Problem, candidates: list[int]) -> bool:
+    """Whether the days are mostly spent serving (:func:`_serving_dominates`) and the candidates are few
+    (:func:`_many_candidates`): a small territory, where VROOM at its deepest level takes a fraction of a second
+    (0.1 s on 50 stops)."""
+    return _serving_dominates(problem, candidates) and not _many_candidates(problem, candidates)
 
 
 def _start_child(problem, candidates, deadline, seed, initial):

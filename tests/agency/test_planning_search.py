@@ -120,13 +120,39 @@ class TestSearch:
         assert "s1" in served(plan)[0]
         assert sorted(served(plan)[0]) == ["s1", "s29", "s30"]
 
-    def test_forked_search_reports_both_searches(self, monkeypatch):
-        """With two cores, the plan comes from the better of both searches, each reported in the stats."""
+    @pytest.mark.parametrize("duration", [100, 0])
+    def test_forked_search_reports_both_searches(self, monkeypatch, duration):
+        """With two cores, the plan comes from the better of both searches, each reported in the stats: on a small
+        territory the forked one is PyVRP alone, else VROOM then PyVRP."""
         monkeypatch.setattr(planning, "FORK_MAX_LOAD", 1e9)  # fork even on a busy machine
         if not planning._can_fork():
             pytest.skip("one core, or fork not available: the search runs in one process")
+        day = Day("d", 0, 350 if duration else 45)  # three stops a day either way
+        plan = plan_tours(DEPOT, many_stops(6, duration), [day], uniform(7), FAST)
+        forked = {"pyvrp_forked_value"} if duration else {"vroom_forked_value", "pyvrp_forked_value"}
+        assert {"pyvrp_value", "vroom_value", *forked} <= plan.stats.keys()
+        assert ("vroom_forked_value" in plan.stats) == (duration == 0)
+        assert plan.total_value == 15
+
+    def test_small_territory_serving_dominates_and_few_candidates(self, monkeypatch):
+        monkeypatch.setattr(planning, "PRUNE_NEVER_BELOW", 0)
+        serving = problem(many_stops(30), [Day("d", 0, 350)])
+        assert planning._small_territory(serving, list(range(4)))
+        assert not planning._small_territory(serving, list(range(30)))  # many candidates for 3 places
+        driving = problem(many_stops(4, duration=0), [Day("d", 0, 45)])
+        assert not planning._small_territory(driving, list(range(4)))
+
+    def test_small_territory_this_search_takes_vroom_deepest_level(self, monkeypatch):
+        """When the second search is forked on a small territory, this process runs VROOM at its deepest level, as
+        VROOM alone (the forked one is PyVRP alone)."""
+        monkeypatch.setattr(planning, "FORK_MAX_LOAD", 1e9)
+        if not planning._can_fork():
+            pytest.skip("one core, or fork not available: the search runs in one process")
+        levels = []
+        solve_vroom = planning._solve_vroom
+        monkeypatch.setattr(planning, "_solve_vroom", lambda *args: levels.append(args[3]) or solve_vroom(*args))
         plan = plan_tours(DEPOT, many_stops(6), [Day("d", 0, 350)], uniform(7), FAST)
-        assert {"pyvrp_value", "vroom_value", "vroom_forked_value"} <= plan.stats.keys()
+        assert levels == [planning.VROOM_LEVELS[1]]
         assert plan.total_value == 15
 
     def test_running_elsewhere_is_a_count(self):
@@ -172,6 +198,23 @@ class TestSearch:
         }
         assert all(call["initial_solution"] is not None for call in pyvrp_calls)
         assert sorted(found["pyvrp"][0]) == sorted(found["vroom"][0]) == [3, 4, 5]
+
+    def test_forked_search_on_a_small_territory_is_pyvrp_alone(self, monkeypatch, pyvrp_calls):
+        """On a small territory the forked search (run here in this process) is PyVRP as the engine alone runs it:
+        no VROOM, a cold start with the parent's seed (the child's seed - 1), PyVRP's defaults."""
+        import multiprocessing
+
+        monkeypatch.setattr(planning, "_solve_vroom", lambda *args: pytest.fail("VROOM called"))
+        receiver, sender = multiprocessing.Pipe(duplex=False)
+        p = problem(many_stops(6), [Day("d", 0, 350)])
+        planning._child_search(sender, p, list(range(6)), time.perf_counter() + 0.5, 1, None)
+        found = receiver.recv()
+        assert found.keys() == {"pyvrp"}
+        assert sorted(found["pyvrp"][0]) == [3, 4, 5]
+        assert pyvrp_calls[0]["seed"] == 0
+        assert all(call["initial_solution"] is None for call in pyvrp_calls[:1])
+        neighbours = {call["params"].neighbourhood.num_neighbours for call in pyvrp_calls}
+        assert neighbours == {pyvrp.SolveParams().neighbourhood.num_neighbours}
 
     def test_cold_start_keeps_pyvrp_defaults(self, pyvrp_calls):
         """Without a plan to start from, PyVRP keeps its defaults, even where a narrow search is asked for."""
