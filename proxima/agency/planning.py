@@ -46,8 +46,8 @@ the days are spent driving more than serving (see :func:`_child_search`). With m
 on a few days, the second search is the search in turn instead, with seed + 1: deep VROOM then ends far below it.
 This process then runs VROOM at level 0 (:data:`FORKED_VROOM_LEVEL`), leaving more time to its PyVRP. On a small
 territory (days spent serving, few candidates: :func:`_small_territory`) the two searches are each engine alone's:
-the second one is PyVRP alone (cold, this process's seed, all the time), this one VROOM at its deepest level (a
-tenth of a second on 50 stops) then PyVRP from its plan. The best plan of both processes is kept; the child has
+the second one is PyVRP alone (cold, this process's seed, all the time), this one VROOM at its deepest level (0.1
+to 0.7 s on 50 stops; at most :data:`VROOM_SHARE` of the time limit) then PyVRP from its plan. The best plan of both processes is kept; the child has
 :data:`CHILD_GRACE` seconds after the deadline to hand its plans back, else it is stopped and ignored. As with any
 ``multiprocessing`` program, a script calling :func:`plan_tours` needs the ``if __name__ == "__main__":`` guard:
 the server imports the caller's main module (``manage.py``, the ``proxima`` command and pytest have the guard).
@@ -954,8 +954,8 @@ def _serving_dominates(problem: _Problem, candidates: list[int]) -> bool:
 
 def _small_territory(problem: _Problem, candidates: list[int]) -> bool:
     """Whether the days are mostly spent serving (:func:`_serving_dominates`) and the candidates are few
-    (:func:`_many_candidates`): a small territory, where VROOM at its deepest level takes a fraction of a second
-    (0.1 s on 50 stops)."""
+    (:func:`_many_candidates`): a small territory, where VROOM at its deepest level takes less than a second (0.1
+    to 0.7 s on 50 stops)."""
     return _serving_dominates(problem, candidates) and not _many_candidates(problem, candidates)
 
 
