@@ -6,6 +6,7 @@ with ``pytest.importorskip`` and carry ``needs_chromium``: they are skipped wher
 The ``browser`` fixture (tests/conftest.py) is :func:`chromium`.
 """
 
+import time
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,10 @@ def chromium():
             browser.close()
 
 
+#: Longer than the live server's poll interval (``serve_forever``'s 0.5 s).
+POLL = 0.6
+
+
 def close(context, live_server, timeout=10.0):
     """Close the browser ``context``, then wait for the requests it left running on the live server.
 
@@ -45,9 +50,18 @@ def close(context, live_server, timeout=10.0):
     transactional test's teardown then empties every table with one TRUNCATE, which on PostgreSQL
     deadlocks against that request's reads. The server runs one thread per connection
     (``socketserver.ThreadingMixIn`` keeps them in ``_threads``); closing the context closes the
-    connections, so the threads end once their request is answered.
+    connections, so the threads end once their request is answered. A request sent just before the close may
+    still wait in the listening socket's backlog: the server accepts it at its next poll (every 0.5 s) and starts
+    its thread then. So the threads are looked at again after a poll, until none is left.
     """
     context.close()
-    for thread in list(live_server.thread.httpd._threads):
-        thread.join(timeout)
-        assert not thread.is_alive(), f"a live-server request was still running {timeout} s after the test"
+    deadline = time.monotonic() + timeout
+    while True:
+        running = [thread for thread in list(live_server.thread.httpd._threads) if thread.is_alive()]
+        if not running:
+            time.sleep(POLL)  # a request still in the backlog would be accepted meanwhile
+            if not any(thread.is_alive() for thread in list(live_server.thread.httpd._threads)):
+                return
+        for thread in running:
+            thread.join(max(deadline - time.monotonic(), 0))
+        assert time.monotonic() < deadline, f"a live-server request was still running {timeout} s after the test"
