@@ -39,7 +39,7 @@ def chromium():
             browser.close()
 
 
-#: Longer than the live server's poll interval (``serve_forever``'s 0.5 s).
+#: Pause before the live server's threads are listed again (seconds): ample for its accepting thread to run.
 POLL = 0.6
 
 
@@ -51,15 +51,16 @@ def close(context, live_server, timeout=10.0):
     deadlocks against that request's reads. The server runs one thread per connection
     (``socketserver.ThreadingMixIn`` keeps them in ``_threads``); closing the context closes the
     connections, so the threads end once their request is answered. A request sent just before the close may
-    still wait in the listening socket's backlog: the server accepts it at its next poll (every 0.5 s) and starts
-    its thread then. So the threads are looked at again after a poll, until none is left.
+    still wait in the listening socket's backlog: the server's own thread accepts it and starts its request
+    thread when it next runs, after the threads were listed. So they are listed again after a pause, until none
+    is left.
     """
     context.close()
     deadline = time.monotonic() + timeout
     while True:
         running = [thread for thread in list(live_server.thread.httpd._threads) if thread.is_alive()]
         if not running:
-            time.sleep(POLL)  # a request still in the backlog would be accepted meanwhile
+            time.sleep(POLL)  # a request still in the backlog is accepted meanwhile
             if not any(thread.is_alive() for thread in list(live_server.thread.httpd._threads)):
                 return
         for thread in running:
