@@ -889,7 +889,8 @@ def _child_search(connection, problem, candidates, deadline, seed, initial) -> N
     (:func:`_serving_dominates`); then it weighs prizes as the parent does."""
     try:
         found = {}
-        if _small_territory(problem, candidates):
+        many = _many_candidates(problem, candidates)
+        if not many and _serving_dominates(problem, candidates):  # a small territory (_small_territory)
             # PyVRP alone, as the engine alone runs: all the time, cold, the parent's seed. The parent runs VROOM at
             # its deepest level (as VROOM alone) then PyVRP from it: the plan kept holds its own against each engine
             # alone, which on 50 stops × 12 days at 1 s a forked VROOM then PyVRP did not (1408.5 against PyVRP
@@ -898,7 +899,6 @@ def _child_search(connection, problem, candidates, deadline, seed, initial) -> N
             found["pyvrp"] = _solve_pyvrp(problem, candidates, remaining, seed - 1, None)
             connection.send(found)
             return
-        many = _many_candidates(problem, candidates)
         if many and _rounds_fit(problem, (deadline - time.perf_counter()) * DAYS_SHARE):
             # VROOM at its deepest level is far below what PyVRP then rounds on a few days reach (5126 against
             # 5180 and more on 400 stops × 12 days with windows): a second search as the parent's, another seed.
@@ -956,7 +956,7 @@ def _small_territory(problem: _Problem, candidates: list[int]) -> bool:
     """Whether the days are mostly spent serving (:func:`_serving_dominates`) and the candidates are few
     (:func:`_many_candidates`): a small territory, where VROOM at its deepest level takes less than a second (0.1
     to 0.7 s on 50 stops)."""
-    return _serving_dominates(problem, candidates) and not _many_candidates(problem, candidates)
+    return not _many_candidates(problem, candidates) and _serving_dominates(problem, candidates)
 
 
 def _start_child(problem, candidates, deadline, seed, initial):
