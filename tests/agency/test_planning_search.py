@@ -270,6 +270,7 @@ class TestRoundsOnDays:
         monkeypatch.setattr(planning, "DAYS_ROUND_TIME", 0.02)
         plan = plan_tours(DEPOT, many_stops(12), six_days(), uniform(13), FAST)
         assert "days_value" in plan.stats
+        assert "exchange_value" in plan.stats
         assert {s for route in served(plan) for s in route} == {f"s{i}" for i in range(7, 13)}
 
     def test_no_rounds_without_time_for_them(self, monkeypatch):
@@ -298,3 +299,51 @@ class TestRoundsOnDays:
         assert {call["params"].neighbourhood.num_neighbours for call in pyvrp_calls} == {planning.PYVRP_NEIGHBOURS}
         assert len(pyvrp_calls) > 1  # the rounds
         assert sorted(k for route in found["pyvrp"] for k in route) == list(range(24, 30))
+
+
+def two_full_days():
+    """Two days of 140 s, every trip 10 s: day A serves a (60 s) and b (20 s), day B c (60 s) and d (20 s), 110 s
+    each; e (40 s) is left out and fits on neither day as it is. All worth 1."""
+    durations = {"a": 60, "b": 20, "c": 60, "d": 20, "e": 40}
+    stops = [Stop(name, Location(index=i + 1), 1.0, duration) for i, (name, duration) in enumerate(durations.items())]
+    return problem(stops, [Day("A", 0, 140), Day("B", 0, 140)]), [[0, 1], [2, 3]]
+
+
+class TestExchange:
+    def test_one_step_chains_moves_over_days(self):
+        """Day A drops b and takes e (60 + 40 + 30 s of trips), day B takes b (60 + 20 + 20 + 40 s): all five are
+        served. Neither day gains alone (A taking e for b serves as many), so only both moves at once gain."""
+        p, routes = two_full_days()
+        exchanged = planning._exchange(p, list(range(5)), routes, time.perf_counter() + 5.0)
+        assert planning._valid(p, exchanged)
+        assert sorted(k for route in exchanged for k in route) == [0, 1, 2, 3, 4]
+
+    def test_keeps_forced_stops(self):
+        """One day of 140 s: the forced stop f (60 s, worth 1) leaves no room for g (110 s, worth 10), which the
+        day could hold alone; h (30 s, worth 2) fits beside f. The exchange takes h, never g for f."""
+        stops = [
+            Stop("f", Location(index=1), 1.0, 60, required=True),
+            Stop("g", Location(index=2), 10.0, 110),
+            Stop("h", Location(index=3), 2.0, 30),
+        ]
+        p = problem(stops, [Day("A", 0, 140)])
+        exchanged = planning._exchange(p, [0, 1, 2], [[0]], time.perf_counter() + 5.0)
+        assert sorted(exchanged[0]) == [0, 2]
+
+    def test_keeps_a_plan_nothing_improves(self):
+        p, _ = two_full_days()
+        best = [[0, 1, 3], [2, 4]]
+        assert planning._valid(p, best)
+        assert planning._exchange(p, list(range(5)), best, time.perf_counter() + 5.0) == best
+
+    def test_changes_nothing_after_the_deadline(self):
+        p, routes = two_full_days()
+        assert planning._exchange(p, list(range(5)), routes, time.perf_counter() - 1.0) == routes
+
+    def test_day_variants_drop_one_take_one_each_set_once(self):
+        """A long day serving stop 0, candidates 0 to 2: the route, without 0, with 1 or 2 added, and with 0
+        replaced by 1 or 2."""
+        p = problem(many_stops(3), [Day("A", 0, 1000)])
+        variants = planning._day_variants(p, 0, [0], [0, 1, 2])
+        assert sorted(sorted(route) for route, _ in variants) == [[], [0], [0, 1], [0, 2], [1], [2]]
+        assert {tuple(route): travel for route, travel in variants}[(0,)] == 20
