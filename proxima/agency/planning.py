@@ -35,10 +35,10 @@ taken, :data:`PRUNE_FACTOR` times as many as the plan serves. This PyVRP searche
 another seed when it stalls (:data:`NO_IMPROVEMENT_ITERATIONS`) with time left. On plans of many days, given time
 enough, PyVRP gets part of that time only (:data:`DAYS_SHARE`): rounds on a few days at a time follow
 (:func:`_improve_days`), each re-planning a few days among their stops and the stops left out, which finds the
-exchanges of several stops between days that PyVRP's search over all days misses; then, in the last
-:data:`EXCHANGE_RESERVE` seconds, exchanges over all days at once (:func:`_exchange`): each day may drop a stop and
-take another, one integer program (HiGHS) choosing the best combination, so that a chain of moves over many days is
-one step.
+exchanges of several stops between days that PyVRP's search over all days misses. Before the rounds and in their
+last :data:`EXCHANGE_RESERVE` seconds, exchanges over all days at once (:func:`_exchange`): each day may drop a stop
+and take another, one integer program (HiGHS) choosing the best combination, so that a chain of moves over many
+days is one step.
 
 A second search on a free core: where the machine has two usable cores and one is free (:func:`_can_fork`: load
 average, ``forkserver`` available), another process (forked from a clean ``forkserver``, never from this one: its
@@ -165,12 +165,13 @@ DAYS_MIN_ROUNDS = 10
 TOP_SCALE = 10_000
 #: End of the service-start window of a stop without windows once breaks cut it (seconds; fits VROOM's 32 bits).
 LATEST = 2**31 - 1
-#: Exchanges over all days (:func:`_exchange`) after the rounds on a few days: the seconds kept for them at the end,
-#: the stops a day may drop and take in one step, and the relative gap at which their integer program stops
-#: (HiGHS's default, 1e-4, would accept a plan 0.5 below the best on a total of 5000). A step takes 0.1 to 0.4 s on
-#: 400 stops × 12 days with windows (AMD EPYC): 1 500 variants of the days, built in 0.04 s. Measured there at 5 s,
-#: seeds 0–7: 5188.9 against 5186.9 without (seed 0 reaches the best known, 5197.1); with two stops taken per step,
-#: 2 400 to 4 200 variants and 1 to 3.5 s a step; with two dropped, 9 000 and 1.3 to 2.3 s, for no more gain.
+#: Exchanges over all days (:func:`_exchange`), before and after the rounds on a few days: the seconds kept for them
+#: at the end, the stops a day may drop and take in one step, and the relative gap at which their integer program
+#: stops (HiGHS's default, 1e-4, would accept a plan 0.5 below the best on a total of 5000). A step takes 0.1 to
+#: 0.4 s on 400 stops × 12 days with windows (AMD EPYC): 1 500 variants of the days, built in 0.04 s. Measured there
+#: at 5 s, seeds 0–7: 5192.5 (4 seeds reach the best known, 5197.1) against 5186.9 without exchanges and 5188.9 with
+#: exchanges after the rounds only; without windows, 5191.7 against 5192.8 (seed noise). With two stops taken per
+#: step, 2 400 to 4 200 variants and 1 to 3.5 s a step; with two dropped, 9 000 and 1.3 to 2.3 s: no more gain.
 EXCHANGE_RESERVE = 0.5
 EXCHANGE_DROP = 1
 EXCHANGE_ADD = 1
@@ -765,13 +766,14 @@ def _search_in_turn(problem, candidates, engines, params, deadline, best, engine
         if by_days:
             if many:
                 shortlist = _shortlist(problem, candidates, best)
-            days_routes = _improve_days(problem, shortlist, best, deadline - EXCHANGE_RESERVE, params.seed)
+            # Exchanges over all days from PyVRP's plan, rounds on a few days, exchanges again from their plan.
+            exchanged = _exchange(problem, shortlist, best, deadline - EXCHANGE_RESERVE)
+            days_routes = _improve_days(problem, shortlist, exchanged, deadline - EXCHANGE_RESERVE, params.seed)
             best, engine = _keep_better(problem, best, engine, days_routes, "pyvrp")
             stats["days_value"] = _value(problem, days_routes)
-            if EXCHANGE_RESERVE:
-                exchanged = _exchange(problem, shortlist, best, deadline)
-                best, engine = _keep_better(problem, best, engine, exchanged, "pyvrp")
-                stats["exchange_value"] = _value(problem, exchanged)
+            exchanged = _exchange(problem, shortlist, best, deadline)
+            best, engine = _keep_better(problem, best, engine, exchanged, "pyvrp")
+            stats["exchange_value"] = _value(problem, exchanged)
     return best, engine
 
 

@@ -273,6 +273,28 @@ class TestRoundsOnDays:
         assert "exchange_value" in plan.stats
         assert {s for route in served(plan) for s in route} == {f"s{i}" for i in range(7, 13)}
 
+    def test_rounds_come_between_two_exchanges(self, monkeypatch):
+        """The search in turn exchanges over all days from PyVRP's plan, then runs the rounds, then exchanges from
+        their plan in the time kept for it (EXCHANGE_RESERVE)."""
+        monkeypatch.setattr(planning, "PARALLEL", False)
+        monkeypatch.setattr(planning, "DAYS_ROUND_TIME", 0.02)
+        calls = []
+        exchange, improve_days = planning._exchange, planning._improve_days
+
+        def recording_exchange(problem, candidates, routes, deadline):
+            calls.append(("exchange", deadline))
+            return exchange(problem, candidates, routes, deadline)
+
+        def recording_improve_days(problem, candidates, routes, deadline, seed):
+            calls.append(("rounds", deadline))
+            return improve_days(problem, candidates, routes, deadline, seed)
+
+        monkeypatch.setattr(planning, "_exchange", recording_exchange)
+        monkeypatch.setattr(planning, "_improve_days", recording_improve_days)
+        plan_tours(DEPOT, many_stops(12), six_days(), uniform(13), FAST)
+        assert [name for name, _ in calls] == ["exchange", "rounds", "exchange"]
+        assert calls[0][1] == calls[1][1] == pytest.approx(calls[2][1] - planning.EXCHANGE_RESERVE)
+
     def test_no_rounds_without_time_for_them(self, monkeypatch):
         monkeypatch.setattr(planning, "PARALLEL", False)
         monkeypatch.setattr(planning, "DAYS_ROUND_TIME", 1.0)
