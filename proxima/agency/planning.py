@@ -38,7 +38,7 @@ enough, PyVRP gets part of that time only (:data:`DAYS_SHARE`): rounds on a few 
 exchanges of several stops between days that PyVRP's search over all days misses. Before the rounds and in their
 last :data:`EXCHANGE_RESERVE` seconds, exchanges over all days at once (:func:`_exchange`): each day may drop a stop
 and take another, one integer program (HiGHS) choosing the best combination, so that a chain of moves over many
-days is one step.
+days is one step; rounds again in the time those last exchanges do not take.
 
 A second search on a free core: where the machine has two usable cores and one is free (:func:`_can_fork`: load
 average, ``forkserver`` available), another process (forked from a clean ``forkserver``, never from this one: its
@@ -774,6 +774,10 @@ def _search_in_turn(problem, candidates, engines, params, deadline, best, engine
             exchanged = _exchange(problem, shortlist, best, deadline)
             best, engine = _keep_better(problem, best, engine, exchanged, "pyvrp")
             stats["exchange_value"] = _value(problem, exchanged)
+            if deadline - time.perf_counter() > DAYS_ROUND_TIME:  # the time the exchanges did not take
+                # Another seed: other days drawn than in the first rounds.
+                days_routes = _improve_days(problem, shortlist, best, deadline, params.seed + 1)
+                best, engine = _keep_better(problem, best, engine, days_routes, "pyvrp")
     return best, engine
 
 

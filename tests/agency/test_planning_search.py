@@ -275,7 +275,8 @@ class TestRoundsOnDays:
 
     def test_rounds_come_between_two_exchanges(self, monkeypatch):
         """The search in turn exchanges over all days from PyVRP's plan, then runs the rounds, then exchanges from
-        their plan in the time kept for it (EXCHANGE_RESERVE)."""
+        their plan in the time kept for it (EXCHANGE_RESERVE), then runs rounds again in the time the exchanges did
+        not take (nearly all of it on this tiny instance)."""
         monkeypatch.setattr(planning, "PARALLEL", False)
         monkeypatch.setattr(planning, "DAYS_ROUND_TIME", 0.02)
         calls = []
@@ -292,8 +293,9 @@ class TestRoundsOnDays:
         monkeypatch.setattr(planning, "_exchange", recording_exchange)
         monkeypatch.setattr(planning, "_improve_days", recording_improve_days)
         plan_tours(DEPOT, many_stops(12), six_days(), uniform(13), FAST)
-        assert [name for name, _ in calls] == ["exchange", "rounds", "exchange"]
+        assert [name for name, _ in calls] == ["exchange", "rounds", "exchange", "rounds"]
         assert calls[0][1] == calls[1][1] == pytest.approx(calls[2][1] - planning.EXCHANGE_RESERVE)
+        assert calls[3][1] == calls[2][1]
 
     def test_no_rounds_without_time_for_them(self, monkeypatch):
         monkeypatch.setattr(planning, "PARALLEL", False)
