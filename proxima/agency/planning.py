@@ -168,7 +168,7 @@ LATEST = 2**31 - 1
 #: Exchanges over all days (:func:`_exchange`), before and after the rounds on a few days: the seconds kept for them
 #: at the end, the stops a day may drop and take in one step, and the relative gap at which their integer program
 #: stops (HiGHS's default, 1e-4, would accept a plan 0.5 below the best on a total of 5000). A step takes 0.1 to
-#: 0.4 s on 400 stops × 12 days with windows (AMD EPYC): 1 500 variants of the days, built in 0.04 s. Measured there
+#: 0.4 s on 400 stops × 12 days with windows (AMD EPYC): 1 500 variants of the days, built in 0.06 s. Measured there
 #: at 5 s, seeds 0–7: 5192.5 (4 seeds reach the best known, 5197.1) against 5186.9 without exchanges and 5188.9 with
 #: exchanges after the rounds only; without windows, 5191.7 against 5192.8 (seed noise). With two stops taken per
 #: step, 2 400 to 4 200 variants and 1 to 3.5 s a step; with two dropped, 9 000 and 1.3 to 2.3 s: no more gain.
@@ -708,34 +708,52 @@ def _fill(problem: _Problem, candidates: list[int], routes: list[list[int]]) -> 
     the least time. The engines trade a stop's value against the travel it takes (PyVRP's objective counts
     both), so a plan may leave out a stop of small value that the days could still hold; this takes it back.
 
-    An insertion at a position adds ``extra`` seconds of travel and service: it can fit only if ``extra`` is at
-    most the day's slack (time left before the end of the day plus the waits for windows, which it may absorb);
-    only those positions are scheduled in full."""
+    Each stop goes where :func:`_best_insertion` puts it on each day, on the day where it adds the least travel."""
     routes = [list(route) for route in routes]
     served = {k for route in routes for k in route}
-    matrix = problem.matrix
     left = sorted(
         (k for k in candidates if k not in served and problem.stops[k].value > 0),
         key=lambda k: (-problem.stops[k].value, k),
     )
     for k in left:
-        place, duration = problem.place(k), problem.stops[k].duration
-        best = None  # (extra seconds, day number, position)
+        best = None  # (travel added, day number, position)
         for d, (day, route) in enumerate(zip(problem.days, routes, strict=True)):
-            scheduled = problem.schedule(day, route)
-            if scheduled is None:
-                continue
-            slack = day.end - scheduled.return_time + sum(v.start - v.arrival for v in scheduled.visits)
-            path = [0, *(problem.place(j) for j in route), problem.end]
-            for i, (a, b) in enumerate(zip(path, path[1:], strict=False)):
-                extra = matrix[a][place] + duration + matrix[place][b] - matrix[a][b]
-                if extra > slack or (best is not None and extra >= best[0]):
-                    continue
-                if problem.schedule(day, [*route[:i], k, *route[i:]]) is not None:
-                    best = (extra, d, i)
+            found = _best_insertion(problem, day, route, k, _slack(problem, day, route))
+            if found is not None and (best is None or found[1] < best[0]):
+                best = (found[1], d, found[0])
         if best is not None:
             routes[best[1]].insert(best[2], k)
     return routes
+
+
+def _slack(problem: _Problem, day: Day, route: Sequence[int]) -> int | None:
+    """The time an insertion into ``route`` may take on ``day``: the time left before the end of the day plus the
+    waits for windows (which it may absorb); None if the route does not fit the day."""
+    scheduled = problem.schedule(day, route)
+    if scheduled is None:
+        return None
+    return day.end - scheduled.return_time + sum(v.start - v.arrival for v in scheduled.visits)
+
+
+def _best_insertion(
+    problem: _Problem, day: Day, route: list[int], k: int, slack: int | None
+) -> tuple[int, int] | None:
+    """Where stop ``k`` fits in ``route`` on ``day`` adding the least travel: (position, travel added), or None.
+
+    An insertion adds the stop's duration and some travel: it can fit only if both together are at most ``slack``
+    (:func:`_slack`); only those positions are scheduled in full."""
+    if slack is None:
+        return None
+    matrix, place, duration = problem.matrix, problem.place(k), problem.stops[k].duration
+    path = [0, *(problem.place(j) for j in route), problem.end]
+    best = None
+    for i, (a, b) in enumerate(zip(path, path[1:], strict=False)):
+        extra = matrix[a][place] + matrix[place][b] - matrix[a][b]
+        if extra + duration > slack or (best is not None and extra >= best[1]):
+            continue
+        if problem.schedule(day, [*route[:i], k, *route[i:]]) is not None:
+            best = (i, extra)
+    return best
 
 
 def _search_in_turn(problem, candidates, engines, params, deadline, best, engine, stats, level=None):
@@ -884,53 +902,25 @@ def _day_variants(problem: _Problem, d: int, route: list[int], candidates: list[
     """The routes of :func:`_exchange` for day ``d`` (with their travel): ``route``, ``route`` without one of its
     stops, and each of these with one more of the ``candidates`` inserted where it adds the least travel; one route
     per set of stops, the shortest."""
-    day, matrix, end = problem.days[d], problem.matrix, problem.end
+    day = problem.days[d]
     variants: dict[frozenset[int], tuple[list[int], int]] = {}
-
-    def timing(seq: list[int]) -> tuple[int, int] | None:
-        """(travel, slack) of ``seq`` on the day, or None if it does not fit; the slack is the time left at the
-        end of the day plus the waits for windows (time an insertion may take)."""
-        t, here, travel, waits = day.start, 0, 0, 0
-        for k in seq:
-            place = problem.first + k
-            arrival = t + matrix[here][place]
-            travel += matrix[here][place]
-            windows = problem.windows(k, day)
-            start = None if windows is None else _service_start(arrival, windows)
-            if start is None:
-                return None
-            waits += start - arrival
-            t, here = start + problem.stops[k].duration, place
-        back = t + matrix[here][end]
-        if back > day.end:
-            return None
-        return travel + matrix[here][end], day.end - back + waits
 
     def keep(seq: list[int], travel: int) -> None:
         key = frozenset(seq)
         if key not in variants or variants[key][1] > travel:
             variants[key] = (seq, travel)
 
-    def insertions(base: list[int], travel: int, slack: int, after: int) -> list[tuple[list[int], int, int, int]]:
+    def insertions(base: list[int], travel: int, after: int) -> list[tuple[list[int], int, int]]:
         """``base`` with one more stop, numbered above ``after`` (each set once), where it adds the least travel:
-        (route, travel, slack, stop added)."""
-        found = []
-        path = [0, *(problem.first + k for k in base), end]
-        legs = list(zip(path, path[1:], strict=False))
+        (route, travel, stop added)."""
+        found, slack = [], _slack(problem, day, base)
         for k in candidates:
             if k in route or k <= after:
                 continue
-            place, duration = problem.first + k, problem.stops[k].duration
-            best = None  # (travel, slack, position)
-            for i, (a, b) in enumerate(legs):
-                extra = matrix[a][place] + matrix[place][b] - matrix[a][b]
-                if extra + duration > slack or (best is not None and travel + extra >= best[0]):
-                    continue
-                timed_seq = timing([*base[:i], k, *base[i:]])
-                if timed_seq is not None and (best is None or timed_seq[0] < best[0]):
-                    best = (*timed_seq, i)
-            if best is not None:
-                found.append(([*base[: best[2]], k, *base[best[2] :]], best[0], best[1], k))
+            inserted = _best_insertion(problem, day, base, k, slack)
+            if inserted is not None:
+                i, extra = inserted
+                found.append(([*base[:i], k, *base[i:]], travel + extra, k))
         return found
 
     bases = [route]
@@ -938,14 +928,13 @@ def _day_variants(problem: _Problem, d: int, route: list[int], candidates: list[
         bases += [b[:i] + b[i + 1 :] for b in bases for i in range(len(b))]
     bases = list({frozenset(b): b for b in bases}.values())
     for base in bases:
-        timed = timing(base)
-        if timed is None:
+        if problem.schedule(day, base) is None:
             continue
-        keep(base, timed[0])
-        level = [(base, *timed, -1)]
+        level = [(base, _travel(problem, [base]), -1)]
+        keep(*level[0][:2])
         for _ in range(EXCHANGE_ADD):
-            level = [found for seq, travel, slack, after in level for found in insertions(seq, travel, slack, after)]
-            for seq, travel, _, _ in level:
+            level = [found for seq, travel, after in level for found in insertions(seq, travel, after)]
+            for seq, travel, _ in level:
                 keep(seq, travel)
     return list(variants.values())
 
