@@ -32,7 +32,8 @@ from django.utils import timezone
 from proxima.accounts.enums import Role
 from proxima.agency import demand, horizon, planning, travel
 from proxima.agency.enums import Forcing, LeftOutReason, PlanKind, PlanStatus, StopKind
-from proxima.agency.models import AgencySettings, Stop, TourDay, TourPlan, Visit
+from proxima.agency.models import AgencySettings, Appointment, Stop, TourDay, TourPlan, Visit
+from proxima.agency.public_schedule import french_date, french_hours
 from proxima.households.models import Household
 from proxima.needs import outreach
 from proxima.needs.outreach_services import get_outreach_settings, load_outreach_facts, outreach_params
@@ -167,7 +168,15 @@ def add_sites_as_stops(*, organisation) -> int:
 
 @transaction.atomic
 def set_stop_active(*, stop: Stop, active: bool) -> Stop:
-    """Deactivate a stop (the planner no longer considers it; visits already planned stay) or reactivate it."""
+    """Deactivate a stop (the planner no longer considers it; visits already planned stay) or reactivate it.
+
+    A deactivated stop leaves the public schedule: refused while residents hold appointments there to come."""
+    if not active:
+        _refuse_booked_ahead(
+            Visit.objects.published().filter(stop=stop),
+            f"L'arrêt « {stop.name} » a",
+            "avant de le désactiver, en prévenant les personnes",
+        )
     stop.is_active = active
     stop.save(update_fields=["is_active"])
     return stop
@@ -431,11 +440,24 @@ def result_of(inputs: PlanningInputs, outcome: Outcome, *, comparison: dict | No
 
 def _write_schedule(inputs: PlanningInputs, outcome: Outcome) -> None:
     """Make the plan's visits those of ``outcome``: keep the rows of stops still served that day (their
-    appointments with them), move the others, delete the visits no longer in the plan."""
+    appointments with them), move the others, delete the visits no longer in the plan.
+
+    Raises
+    ------
+    ValidationError
+        Before writing anything, when a visit to delete has booked appointments or a visit log, or when a visit
+        with booked appointments would open at another time or close before one of them ends: residents were
+        given that time, and the log is what staff recorded there.
+    """
     days = {day.pk: day for day in inputs.days}
-    existing = {(v.day_id, v.stop_id): v for v in Visit.objects.filter(day__in=list(days))}
+    existing = {
+        (v.day_id, v.stop_id): v for v in Visit.objects.filter(day__in=list(days)).select_related("stop", "day")
+    }
     wanted = {(day_pk, sv.stop_id) for day_pk, visits in outcome.routes.items() for sv in visits}
-    Visit.objects.filter(pk__in=[v.pk for key, v in existing.items() if key not in wanted]).delete()
+    removed = [v for key, v in existing.items() if key not in wanted]
+    _refuse_removing_records(removed)
+    _refuse_moving_appointments(existing, outcome)
+    Visit.objects.filter(pk__in=[v.pk for v in removed]).delete()
     for day_pk, day in days.items():
         visits = outcome.routes.get(day_pk, ())
         departure, back = outcome.departures.get(day_pk, (None, None))
@@ -446,9 +468,77 @@ def _write_schedule(inputs: PlanningInputs, outcome: Outcome) -> None:
             visit = existing.get((day_pk, sv.stop_id)) or Visit(day=day, stop_id=sv.stop_id)
             visit.position = position
             visit.arrival = _time(sv.arrival)
-            visit.start = _time(sv.start)
-            visit.end = _time(max(sv.end, sv.start + 60))
+            visit.start, visit.end = _visit_times(sv)
             visit.save()
+
+
+def _visit_times(sv: ScheduledVisit) -> tuple[dt.time, dt.time]:
+    """A visit's opening and closing times as saved."""
+    return _time(sv.start), _time(max(sv.end, sv.start + 60))
+
+
+def _refuse_removing_records(removed: list[Visit]) -> None:
+    """Refuse to delete a visit (taken out of the plan, or moved to another day) that residents booked or that has
+    a visit log."""
+    if not removed:
+        return
+    booked = set(Appointment.objects.booked().filter(visit__in=removed).values_list("visit_id", flat=True).distinct())
+    logged = set(Visit.objects.filter(pk__in=[v.pk for v in removed], log__isnull=False).values_list("pk", flat=True))
+    for visit in sorted(removed, key=lambda v: (v.day.date, v.position)):
+        where = f"Le passage à « {visit.stop.name} » du {french_date(visit.day.date)}"
+        if visit.pk in booked:
+            raise ValidationError(
+                f"{where} a des rendez-vous réservés : il ne peut être ni retiré ni changé de jour. "
+                "Annulez d'abord ces rendez-vous, en prévenant les personnes."
+            )
+        if visit.pk in logged:
+            raise ValidationError(f"{where} a un compte rendu : il ne peut plus être retiré ni changé de jour.")
+
+
+def _refuse_moving_appointments(existing: dict[tuple[int, int], Visit], outcome: Outcome) -> None:
+    """Refuse new times for a visit with booked appointments: it must open at the same time (the slots start from
+    its opening) and close after its last appointment ends."""
+    last_end = dict(
+        Appointment.objects.booked()
+        .filter(visit__in=list(existing.values()))
+        .values("visit_id")
+        .annotate(last=Max("ends_at"))
+        .values_list("visit_id", "last")
+    )
+    if not last_end:
+        return
+    for day_pk, visits in outcome.routes.items():
+        for sv in visits:
+            visit = existing.get((day_pk, sv.stop_id))
+            if visit is None or visit.pk not in last_end:
+                continue
+            start, end = _visit_times(sv)
+            if start != visit.start or end < last_end[visit.pk]:
+                raise ValidationError(
+                    f"Ce changement décalerait le passage à « {visit.stop.name} » du {french_date(visit.day.date)} "
+                    f"({french_hours(visit.start, visit.end)}, désormais {french_hours(start, end)}), où des "
+                    "habitants ont rendez-vous : annulez d'abord ces rendez-vous, ou placez l'arrêt ailleurs "
+                    "dans la journée."
+                )
+
+
+def _refuse_booked_ahead(visits, who: str, before: str) -> None:
+    """Refuse when residents hold appointments still to come at ``visits``: ``who`` has N of them, cancel them
+    ``before``."""
+    ahead = (
+        Appointment.objects.booked()
+        .filter(visit__in=visits, visit__day__date__gte=timezone.localdate())
+        .select_related("visit__stop", "visit__day")
+        .order_by("visit__day__date", "starts_at")
+    )
+    first = ahead.first()
+    if first is None:
+        return
+    count = ahead.count()
+    raise ValidationError(
+        f"{who} {count} rendez-vous réservé{'s' if count > 1 else ''} à venir (le premier {french_date(first.visit.day.date)} "
+        f"à « {first.visit.stop.name} ») : annulez-les depuis la page Rendez-vous {before}."
+    )
 
 
 def _comparison(plan: TourPlan, *, today: dt.date, travel_times) -> dict | None:
@@ -485,6 +575,12 @@ def start_planning(*, plan: TourPlan) -> TourPlan:
         raise ValidationError("Cette tournée est publiée : retirez-la de la publication avant de la recalculer.")
     if plan.status in (PlanStatus.QUEUED, PlanStatus.RUNNING):
         raise ValidationError("Le calcul de cette tournée est déjà en cours.")
+    visits = Visit.objects.filter(day__plan=plan)
+    if Appointment.objects.booked().filter(visit__in=visits).exists() or visits.filter(log__isnull=False).exists():
+        raise ValidationError(
+            "Cette tournée a des rendez-vous réservés ou des comptes rendus de passage : la recalculer les "
+            "déplacerait. Créez une nouvelle tournée, ou modifiez celle-ci arrêt par arrêt."
+        )
     agency_settings = get_agency_settings(plan.organisation)
     if agency_settings.depot_latitude is None or agency_settings.depot_longitude is None:
         raise ValidationError(
@@ -766,6 +862,12 @@ def publish_plan(*, plan: TourPlan) -> int:
         TourPlan.objects.for_organisation(plan.organisation_id).published().exclude(pk=plan.pk).select_for_update()
     )
     for other in others:
+        _refuse_booked_ahead(
+            Visit.objects.filter(day__plan=other),
+            f"La tournée publiée « {other.name} », que celle-ci remplacerait, a",
+            "avant de publier celle-ci, en prévenant les personnes",
+        )
+    for other in others:
         other.published_at = None
         other.save(update_fields=["published_at"])
     plan.published_at = timezone.now()
@@ -775,6 +877,12 @@ def publish_plan(*, plan: TourPlan) -> int:
 
 @transaction.atomic
 def unpublish_plan(*, plan: TourPlan) -> TourPlan:
+    """Take ``plan`` off the public schedule; refused while residents hold appointments to come on it."""
+    _refuse_booked_ahead(
+        Visit.objects.filter(day__plan=plan),
+        "Cette tournée a",
+        "avant de la retirer de la publication, en prévenant les personnes",
+    )
     plan.published_at = None
     plan.save(update_fields=["published_at"])
     return plan

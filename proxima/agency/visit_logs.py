@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from proxima.accounts import perms
@@ -73,8 +74,11 @@ def visit_occurred_at(visit: Visit) -> dt.datetime:
 
 
 def loggable_visits(user):
-    """The visits a user may log: every visit of their organisation's published plans."""
-    return Visit.objects.for_organisation(user.organisation).published()
+    """The visits a user may log: every visit of their organisation's published plans, and those already logged
+    (a plan replaced by the next one keeps its logs within reach)."""
+    return Visit.objects.for_organisation(user.organisation).filter(
+        Q(day__plan__published_at__isnull=False) | Q(log__isnull=False)
+    )
 
 
 def _interaction_fields(visit: Visit, contact_topics: list[str], follow_up: str) -> dict:
@@ -92,7 +96,7 @@ def _check_visit(visit: Visit, by, today: dt.date) -> None:
     plan = visit.day.plan
     if not perms.can_log_visits(by, plan.organisation):
         raise PermissionDenied("Vous ne pouvez pas tenir le compte rendu des passages de cette organisation.")
-    if plan.published_at is None:
+    if plan.published_at is None and not VisitLog.objects.filter(visit=visit).exists():
         raise ValidationError("Ce passage n'appartient pas à une tournée publiée.")
     if visit.day.date > today:
         raise ValidationError("Ce passage n'a pas encore eu lieu : son compte rendu se remplit le jour même ou après.")

@@ -264,8 +264,12 @@ def plan_publish(request, pk):
 @require_POST
 def plan_unpublish(request, pk):
     plan = _plan(request, pk)
-    services.unpublish_plan(plan=plan)
-    messages.success(request, f"La tournée « {plan.name} » n'est plus publiée : les habitants ne la voient plus.")
+    try:
+        services.unpublish_plan(plan=plan)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"La tournée « {plan.name} » n'est plus publiée : les habitants ne la voient plus.")
     return redirect("agency:plan_detail", pk=plan.pk)
 
 

@@ -142,15 +142,19 @@ def stop_update(request, pk):
 def stop_deactivate(request, pk):
     stop = get_object_or_404(_stops(request), pk=pk)
     active = request.POST.get("active") == "1"
-    services.set_stop_active(stop=stop, active=active)
-    if active:
-        messages.success(request, f"Arrêt « {stop.name} » réactivé : le planificateur peut de nouveau le choisir.")
+    try:
+        services.set_stop_active(stop=stop, active=active)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
     else:
-        messages.success(
-            request,
-            f"Arrêt « {stop.name} » désactivé : le planificateur ne le proposera plus. "
-            "Les tournées déjà calculées ne changent pas.",
-        )
+        if active:
+            text = f"Arrêt « {stop.name} » réactivé : le planificateur peut de nouveau le choisir."
+        else:
+            text = (
+                f"Arrêt « {stop.name} » désactivé : le planificateur ne le proposera plus. "
+                "Les tournées déjà calculées ne changent pas."
+            )
+        messages.success(request, text)
     return redirect("agency:stop_list")
 
 
