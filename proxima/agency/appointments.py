@@ -1,9 +1,11 @@
 """Appointments at the bus: the slots of a visit, booking one, cancelling it.
 
 A visit's opening hours are cut into slots of ``AgencySettings.slot_minutes``; a slot holds at most one booked
-appointment (constraint ``appointment_one_booking_per_slot``: two residents clicking at once cannot both get it).
-Only the visits of a published plan, at an active stop, can be booked, and never a slot that has begun. Each
-write is one transaction; the audit trail records who booked or cancelled (``agency.Appointment`` is audited).
+appointment. The slot length may change after bookings were made, so a slot is taken when it overlaps any booked
+appointment of the visit, not only one starting at the same time. Bookings of a visit are serialised by a lock
+on the visit's row; the constraint ``appointment_one_booking_per_slot`` backs the same-start case. Only the
+visits of a published plan, at an active stop, can be booked, and never a slot that has begun. Each write is one
+transaction; the audit trail records who booked or cancelled (``agency.Appointment`` is audited).
 """
 
 import datetime as dt
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from proxima.agency.enums import AppointmentStatus
@@ -79,18 +82,38 @@ def is_bookable(visit: Visit) -> bool:
     return visit.day.plan.published_at is not None and visit.stop.is_active
 
 
+def managed_visits(organisation):
+    """The organisation's visits whose appointments staff manage: those open to appointments, and those still
+    holding booked appointments after their plan was unpublished or replaced, or their stop deactivated."""
+    has_booked = Exists(Appointment.objects.booked().filter(visit=OuterRef("pk")))
+    return Visit.objects.for_organisation(organisation).filter(
+        Q(day__plan__published_at__isnull=False, stop__is_active=True) | Q(has_booked)
+    )
+
+
+def _overlaps(start: dt.time, end: dt.time, booked: list[tuple[dt.time, dt.time]]) -> bool:
+    return any(b_start < end and b_end > start for b_start, b_end in booked)
+
+
 def visit_slots(visit: Visit, *, now: dt.datetime | None = None) -> list[Slot]:
-    """Every slot of the visit, marked free or booked, and past once it has begun."""
+    """Every slot of the visit, marked taken when it overlaps a booked appointment, and past once it has begun."""
     now = now or timezone.now()
-    booked = set(visit.appointments.booked().values_list("starts_at", flat=True))
+    booked = list(visit.appointments.booked().values_list("starts_at", "ends_at"))
     return [
-        Slot(starts_at=start, ends_at=end, is_free=start not in booked, is_past=visit_starts_at(visit, start) <= now)
+        Slot(
+            starts_at=start,
+            ends_at=end,
+            is_free=not _overlaps(start, end, booked),
+            is_past=visit_starts_at(visit, start) <= now,
+        )
         for start, end in slot_times(visit.start, visit.end, slot_minutes(visit))
     ]
 
 
-def _slot_is_taken(visit: Visit, starts_at: dt.time) -> bool:
-    return visit.appointments.booked().filter(starts_at=starts_at).exists()
+def _slot_is_taken(visit: Visit, slot: tuple[dt.time, dt.time]) -> bool:
+    """Whether a booked appointment of the visit overlaps ``slot`` (start, end)."""
+    starts_at, ends_at = slot
+    return visit.appointments.booked().filter(starts_at__lt=ends_at, ends_at__gt=starts_at).exists()
 
 
 def book_appointment(
@@ -109,7 +132,7 @@ def book_appointment(
     ``by`` is the staff member booking for a resident (None when the resident books online); only staff may
     link a household, of the visit's organisation. Raises ``ValidationError`` with a message for the person
     booking when the visit is not open to appointments, the time is not one of its slots, the slot has begun,
-    or it is taken — also when another booking of the same slot commits first (the database constraint).
+    or it overlaps a booked appointment (booked with another slot length, or by someone who committed first).
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -127,7 +150,8 @@ def book_appointment(
             raise ValidationError(SLOT_PAST, code="past")
         if household is not None and household.organisation_id != visit.day.plan.organisation_id:
             raise ValueError("Expected a household of the visit's organisation.")
-        if _slot_is_taken(visit, starts_at):
+        slot = (starts_at, slots[starts_at])
+        if _slot_is_taken(visit, slot):  # under the visit's lock: no other booking of this visit is under way
             raise ValidationError(SLOT_TAKEN, code="slot_taken")
         for _attempt in range(CODE_ATTEMPTS):
             appointment = Appointment(
@@ -145,9 +169,9 @@ def book_appointment(
                 with transaction.atomic():  # a savepoint: the transaction survives the failed insert
                     appointment.save()
             except IntegrityError:
-                # Either another booking of this slot committed after the check above (two residents at
-                # once), or the drawn code is already used: draw again only in the second case.
-                if _slot_is_taken(visit, starts_at):
+                # Either the slot was taken meanwhile (the constraint, should the lock ever be bypassed), or the
+                # drawn code is already used: draw again only in the second case.
+                if _slot_is_taken(visit, slot):
                     raise ValidationError(SLOT_TAKEN, code="slot_taken") from None
                 continue
             return appointment

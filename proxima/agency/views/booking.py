@@ -5,9 +5,14 @@ that identifies their household — then a confirmation page with the code that 
 page asks for that code: it shows only the booking the code belongs to, without the name or phone given, and
 wrong codes are counted as on the survey code page (``needs.views.respond``) so codes cannot be guessed.
 
+Sending the booking form again once it has booked (a double click, the back button) shows the confirmation of
+the booking this session holds, not "this time is no longer free".
+
 Staff (``can_manage_appointments``): the upcoming days of the published plans, the appointments of a day or
 of a visit with the names (each such list is audited), booking for a resident on the phone or at the bus —
-optionally linked to a household of the sites they see — and cancelling.
+optionally linked to a household of the sites they see — and cancelling. Visits whose plan was unpublished or
+replaced, or whose stop was deactivated, stay reachable while they hold booked appointments: no new booking
+there, but the residents expected can still be seen, called and cancelled.
 """
 
 import datetime as dt
@@ -86,6 +91,25 @@ def _booking_keys(request):
     return _limit_keys(request, "booking", BOOKINGS_PER_SESSION, BOOKINGS_PER_ADDRESS)
 
 
+def _held_appointment(request, visit) -> Appointment | None:
+    """The booked appointment this session already holds for the slot and name posted: the form sent again."""
+    ids = request.session.get(SESSION_KEY, [])
+    try:
+        starts_at = dt.time.fromisoformat(request.POST.get("slot", ""))
+    except ValueError:
+        return None
+    name = " ".join(request.POST.get("name", "").split())
+    if not ids or not name:
+        return None
+    return visit.appointments.booked().filter(pk__in=ids, starts_at=starts_at, name=name).first()
+
+
+def _hold(request, appointment: Appointment) -> None:
+    """Keep the appointment in the session, last: the confirmation page shows the last one."""
+    ids = [pk for pk in request.session.get(SESSION_KEY, []) if pk != appointment.pk]
+    request.session[SESSION_KEY] = [*ids[-9:], appointment.pk]
+
+
 def _public_context(organisation) -> dict:
     return {"organisation": organisation, "phone": public_schedule.agency_settings(organisation).contact_phone}
 
@@ -105,6 +129,10 @@ def book(request, org, visit_pk):
     form = BookingForm(request.POST or None, slots=slots)
     status = 200
     if request.method == "POST":
+        held = _held_appointment(request, visit)
+        if held is not None:  # sent again after it booked: confirm, as the first answer did
+            _hold(request, held)
+            return redirect("agency_public:booked", org=organisation.slug)
         keys = _booking_keys(request)
         if _is_limited(keys):
             form.add_error(None, TOO_MANY_BOOKINGS)
@@ -125,7 +153,7 @@ def book(request, org, visit_pk):
                 status = 409
             else:
                 _count(keys)
-                request.session[SESSION_KEY] = [*request.session.get(SESSION_KEY, [])[-9:], appointment.pk]
+                _hold(request, appointment)
                 return redirect("agency_public:booked", org=organisation.slug)
         else:
             status = 422
@@ -218,12 +246,19 @@ public_urlpatterns = [
 
 
 def _staff_visits(request):
-    """The visits of the user's organisation's published plans, whose appointments staff manage."""
-    return (
-        appointments.bookable_visits()
-        .for_organisation(request.user.organisation)
-        .select_related("day__plan__organisation", "stop__commune")
+    """The visits of the user's organisation open to appointments or still holding booked ones."""
+    return appointments.managed_visits(request.user.organisation).select_related(
+        "day__plan__organisation", "stop__commune"
     )
+
+
+def _closed_reason(visit) -> str:
+    """Why a visit takes no more appointments ("" when it does), as staff read it in the lists."""
+    if visit.day.plan.published_at is None:
+        return "tournée retirée de la publication"
+    if not visit.stop.is_active:
+        return "arrêt désactivé"
+    return ""
 
 
 def _audit_names(request, appointment_list, what: str) -> None:
@@ -244,7 +279,10 @@ def _audit_names(request, appointment_list, what: str) -> None:
 
 @require(perms.can_manage_appointments)
 def appointment_days(request):
-    """The coming days of the published plans: each visit with its booked and free slots, and the letters."""
+    """The coming days of the published plans: each visit with its booked and free slots, and the letters.
+
+    Visits no longer open but still holding booked appointments are listed too, with the reason they are closed.
+    """
     today = timezone.localdate()
     visits = list(
         _staff_visits(request)
@@ -257,7 +295,13 @@ def appointment_days(request):
     for visit in visits:
         slots = len(appointments.slot_times(visit.start, visit.end, slot_minutes))
         days.setdefault(visit.day.date, []).append(
-            {"visit": visit, "hours": french_hours(visit.start, visit.end), "slots": slots, "booked": visit.booked}
+            {
+                "visit": visit,
+                "hours": french_hours(visit.start, visit.end),
+                "slots": slots,
+                "booked": visit.booked,
+                "closed": _closed_reason(visit),
+            }
         )
     plans = TourPlan.objects.for_organisation(request.user.organisation).published().order_by("-start_date", "-pk")
     return render(
@@ -303,12 +347,18 @@ def _visible_households(request, appointment_list) -> set[int]:
 
 @require(perms.can_manage_appointments)
 def visit_appointments(request, pk):
-    """One visit's slots with who booked them, and the form to book for a resident."""
+    """One visit's slots with who booked them, and the form to book for a resident while the visit is open."""
     visit = get_object_or_404(_staff_visits(request), pk=pk)
-    households = Household.objects.visible_to(request.user)
-    slots = appointments.visit_slots(visit)
-    form = StaffBookingForm(request.POST or None, slots=slots, households=households, auto_id="rdv_%s")
-    if request.method == "POST" and form.is_valid():
+    closed = _closed_reason(visit)
+    form = None
+    if not closed:
+        households = Household.objects.visible_to(request.user)
+        slots = appointments.visit_slots(visit)
+        form = StaffBookingForm(request.POST or None, slots=slots, households=households, auto_id="rdv_%s")
+    elif request.method == "POST":  # a form sent from a page opened before the visit was closed
+        messages.error(request, appointments.NOT_BOOKABLE)
+        return redirect("agency:visit_appointments", pk=visit.pk)
+    if form is not None and request.method == "POST" and form.is_valid():
         try:
             appointment = appointments.book_appointment(
                 visit=visit,
@@ -342,6 +392,7 @@ def visit_appointments(request, pk):
                 for a in listed
             ],
             "form": form,
+            "closed": closed,
             "public_url": request.build_absolute_uri(
                 reverse("agency_public:book", args=[visit.day.plan.organisation.slug, visit.pk])
             ),
@@ -362,6 +413,9 @@ def appointment_cancel(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"Rendez-vous de {appointment.name} à {french_time(appointment.starts_at)} annulé.")
+    if not _staff_visits(request).filter(pk=appointment.visit_id).exists():
+        # The last booking of a visit no longer open: the visit leaves the staff's pages, its day stays.
+        return redirect("agency:appointments_day", day=appointment.visit.day.date.isoformat())
     return redirect("agency:visit_appointments", pk=appointment.visit_id)
 
 
