@@ -1,12 +1,13 @@
 """The public schedule of the mobile agency: what residents see, and how dates and hours are written for them.
 
 The schedule is the visits of an organisation's *published* plans (``TourPlan.published_at`` set), at active
-stops, from today on. The public pages, the calendar feeds, the posters, the letters and the booking pages all
+stops, that are not over yet. The public pages, the calendar feeds, the posters, the letters and the booking pages all
 read it from here, so they always agree on what is public.
 """
 
 import datetime as dt
 
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -81,9 +82,15 @@ def published_visits(organisation: Organisation):
     )
 
 
-def upcoming_visits(organisation: Organisation, *, today: dt.date | None = None):
-    """The public schedule: published visits from today on."""
-    return published_visits(organisation).filter(day__date__gte=today or timezone.localdate())
+def upcoming_visits(organisation: Organisation, *, now: dt.datetime | None = None):
+    """The public schedule: published visits that are not over, later days and today's still open at ``now``.
+
+    A visit that ended earlier today is over: listing it, with a link to book, would send residents to an
+    empty car park. Dates and hours of visits are wall-clock times in the project's time zone (Europe/Paris).
+    """
+    local = timezone.localtime(now)
+    today = local.date()
+    return published_visits(organisation).filter(Q(day__date__gt=today) | Q(day__date=today, end__gt=local.time()))
 
 
 def published_stops(organisation: Organisation):

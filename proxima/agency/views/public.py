@@ -1,7 +1,7 @@
 """public views: the bus's schedule for residents, its calendar feeds and the poster of each stop. No login.
 
 Everything shown comes from the organisation's published plans (``public_schedule``): a stop or a commune
-that is in no published plan has no page (404), and only the visits from today on are listed. The pages need
+that is in no published plan has no page (404), and only the visits that are not over are listed. The pages need
 no JavaScript and print cleanly; the calendar feeds let a resident or a town hall follow the schedule in
 their own calendar; the poster is stuck on the walls of the site, so it is public too.
 """
@@ -70,9 +70,9 @@ def _commune(organisation, code) -> Commune:
     return place
 
 
-def _stops_with_visits(organisation, stops, today):
+def _stops_with_visits(organisation, stops, now):
     """Each stop with its upcoming visits, in name order."""
-    visits = _public(public_schedule.upcoming_visits(organisation, today=today).filter(stop__in=stops), today)
+    visits = _public(public_schedule.upcoming_visits(organisation, now=now).filter(stop__in=stops), now.date())
     by_stop = {}
     for visit in visits:
         by_stop.setdefault(visit.stop_pk, []).append(visit)
@@ -87,10 +87,11 @@ def _base_context(request, organisation):
 def index(request, org):
     """The communes the bus serves, each with its stops and the next date."""
     organisation = public_schedule.public_organisation(org)
-    today = timezone.localdate()
+    now = timezone.localtime()
+    today = now.date()
     stops = list(public_schedule.published_stops(organisation).order_by("commune__name", "name", "pk"))
     next_visits = {}
-    for visit in public_schedule.upcoming_visits(organisation, today=today):
+    for visit in public_schedule.upcoming_visits(organisation, now=now):
         next_visits.setdefault(visit.stop_id, visit)
     communes = []
     for commune, group in groupby(stops, key=lambda s: s.commune):
@@ -109,7 +110,7 @@ def commune(request, org, code):
     """The stops of one commune and their next dates."""
     organisation = public_schedule.public_organisation(org)
     place = _commune(organisation, code)
-    today = timezone.localdate()
+    now = timezone.localtime()
     stops = list(public_schedule.published_stops(organisation).filter(commune=place))
     return render(
         request,
@@ -117,7 +118,7 @@ def commune(request, org, code):
         {
             **_base_context(request, organisation),
             "commune": place,
-            "stops": _stops_with_visits(organisation, stops, today),
+            "stops": _stops_with_visits(organisation, stops, now),
         },
     )
 
@@ -126,8 +127,8 @@ def stop(request, org, pk):
     """One stop: where it is, what can be done there, its next dates and hours, how to book."""
     organisation = public_schedule.public_organisation(org)
     place = _stop(organisation, pk)
-    today = timezone.localdate()
-    visits = _public(public_schedule.upcoming_visits(organisation, today=today).filter(stop=place), today)
+    now = timezone.localtime()
+    visits = _public(public_schedule.upcoming_visits(organisation, now=now).filter(stop=place), now.date())
     return render(
         request,
         "agency/public/stop.html",
@@ -136,8 +137,15 @@ def stop(request, org, pk):
 
 
 def _calendar_response(request, organisation, visits, *, name: str, filename: str) -> HttpResponse:
-    """An iCalendar file of ``visits``: one event per visit, with a UID that stays the same on every download."""
+    """An iCalendar file of ``visits``: one event per visit, with a UID that stays the same on every download.
+
+    The VTIMEZONE of Europe/Paris is always there, so that a feed without visits still has a component (RFC 5545,
+    3.6). DTSTAMP is when the feed is generated, in UTC, as RFC 5545 (3.8.7.2) asks of a feed with a METHOD.
+    """
     agency = public_schedule.agency_settings(organisation)
+    generated_at = timezone.now().astimezone(dt.UTC).replace(microsecond=0)
+    visits = list(visits)
+    dates = [visit.day.date for visit in visits] or [timezone.localdate()]
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Proxima//Agence mobile//FR")
     calendar.add("version", "2.0")
@@ -145,7 +153,13 @@ def _calendar_response(request, organisation, visits, *, name: str, filename: st
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", name)
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
-    dates = []
+    calendar.add_component(
+        icalendar.Timezone.from_tzid(
+            settings.TIME_ZONE,
+            first_date=min(dates) - dt.timedelta(days=366),
+            last_date=max(dates) + dt.timedelta(days=366),
+        )
+    )
     for visit in visits:
         place = visit.stop
         page = request.build_absolute_uri(reverse("agency_public:stop", args=[organisation.slug, place.pk]))
@@ -157,7 +171,7 @@ def _calendar_response(request, organisation, visits, *, name: str, filename: st
             description.append(f"Téléphone : {agency.contact_phone}")
         event = icalendar.Event()
         event.add("uid", f"passage-{visit.pk}.{organisation.slug}@proxima")
-        event.add("dtstamp", visit.day.plan.published_at)
+        event.add("dtstamp", generated_at)
         event.add("dtstart", visit_starts_at(visit))
         event.add("dtend", visit_starts_at(visit, visit.end))
         event.add("summary", f"Agence mobile · {place.name}")
@@ -166,11 +180,6 @@ def _calendar_response(request, organisation, visits, *, name: str, filename: st
         event.add("description", "\n".join(description))
         event.add("url", page)
         calendar.add_component(event)
-        dates.append(visit.day.date)
-    if dates:
-        calendar.add_missing_timezones(
-            first_date=min(dates) - dt.timedelta(days=366), last_date=max(dates) + dt.timedelta(days=366)
-        )
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}.ics"'
     return response
@@ -213,8 +222,9 @@ def stop_calendar(request, org, pk):
 
 def poster_html(request, organisation, place: Stop) -> str:
     """The poster of a stop as HTML for WeasyPrint: large dates and hours, services, how to book, a QR code."""
-    today = timezone.localdate()
-    visits = _public(public_schedule.upcoming_visits(organisation, today=today).filter(stop=place), today)
+    now = timezone.localtime()
+    today = now.date()
+    visits = _public(public_schedule.upcoming_visits(organisation, now=now).filter(stop=place), today)
     page = request.build_absolute_uri(reverse("agency_public:stop", args=[organisation.slug, place.pk]))
     return render_to_string(
         "agency/poster.html",
@@ -226,7 +236,8 @@ def poster_html(request, organisation, place: Stop) -> str:
             "page": page,
             "qr": qr_data_uri(page),
             "phone": public_schedule.agency_settings(organisation).contact_phone,
-            "today": today,
+            # « 1er décembre 2026 »: the poster stays on the wall, so its printing date keeps the year.
+            "printed_on": f"{french_date(today, today=today)} {today.year}",
         },
     )
 
