@@ -55,6 +55,9 @@ class ContactForm(forms.Form):
     def __init__(self, *args, households, **kwargs):
         super().__init__(*args, **kwargs)
         self.households = households
+        # The households whose reference the error message suggests: showing them reads household data, so the
+        # view writes them to the audit trail with the rest of the page (see BaseContactFormSet.suggested_ids).
+        self.suggested_ids: list[int] = []
 
     def clean(self):
         data = super().clean()
@@ -70,11 +73,12 @@ class ContactForm(forms.Form):
             close = list(
                 self.households.filter(reference__icontains=reference)
                 .order_by("reference")
-                .values_list("reference", flat=True)[:5]
+                .values_list("pk", "reference")[:5]
             )
+            self.suggested_ids = [pk for pk, _ in close]
             message = f"Aucun ménage de vos résidences n'a la référence de bail « {reference} »."
             if close:
-                message += f" Références proches : {', '.join(close)}."
+                message += f" Références proches : {', '.join(ref for _, ref in close)}."
             self.add_error("reference", message)
             return data
         data["household"] = matches[0]
@@ -99,6 +103,15 @@ class BaseContactFormSet(forms.BaseFormSet):
             if household.pk in seen:
                 form.add_error("reference", "Ce ménage est déjà sur une autre ligne.")
             seen.add(household.pk)
+
+    def suggested_ids(self) -> list[int]:
+        """The households whose reference the rows' errors suggest (« Références proches »), in row order.
+
+        Validates the rows first if needed, so that the ids are those the page will show even when the view
+        stopped at another form's errors.
+        """
+        self.is_valid()  # validates the rows once, if not done yet: each row's clean() fills its suggested_ids
+        return [pk for form in self.forms for pk in form.suggested_ids]
 
     def entries(self) -> list[ContactEntry]:
         """The households met, rows left blank or ticked "retirer" aside."""

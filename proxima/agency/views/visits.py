@@ -203,7 +203,9 @@ def visit_log_edit(request, pk):
             else None
         )
         formset = contact_formset(households=households, initial=initial, extra=extra)
+    # Everything the page names is audited, the references suggested for a mistyped one included.
     shown = [c.household_id for c in contacts] + [h.pk for h in added] + [h.pk for h in found]
+    shown += formset.suggested_ids()
     audit.record_household_list(
         request, ids=list(dict.fromkeys(shown)), what=f"compte rendu du passage {visit} (n° {visit.pk})"
     )
