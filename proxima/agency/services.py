@@ -282,6 +282,10 @@ def _seconds(value: dt.time) -> int:
     return value.hour * 3600 + value.minute * 60 + value.second
 
 
+#: Published opening and closing times are multiples of this many minutes (see :func:`_visit_times`).
+ROUND_MINUTES = 5
+
+
 def _time(seconds: int) -> dt.time:
     seconds = max(0, min(int(seconds), 24 * 3600 - 1))
     return dt.time(seconds // 3600, seconds % 3600 // 60)
@@ -473,8 +477,15 @@ def _write_schedule(inputs: PlanningInputs, outcome: Outcome) -> None:
 
 
 def _visit_times(sv: ScheduledVisit) -> tuple[dt.time, dt.time]:
-    """A visit's opening and closing times as saved."""
-    return _time(sv.start), _time(max(sv.end, sv.start + 60))
+    """A visit's opening and closing times as saved and published: within the bus's time there, on multiples of
+    :data:`ROUND_MINUTES` (residents read "8 h 35 – 10 h 30", not "8 h 31 – 10 h 31"; the slots start from the
+    opening), unless the visit is too short to round."""
+    end = max(sv.end, sv.start + 60)
+    step = ROUND_MINUTES * 60
+    rounded_start, rounded_end = -(-sv.start // step) * step, end // step * step
+    if rounded_end - rounded_start < step:
+        return _time(sv.start), _time(end)
+    return _time(rounded_start), _time(rounded_end)
 
 
 def _refuse_removing_records(removed: list[Visit]) -> None:

@@ -101,6 +101,17 @@ class TestRunPlanning:
             assert visit.end <= dt.time(12, 0) or visit.start >= dt.time(13, 30)
         assert day.return_time <= dt.time(17, 30)
 
+    def test_published_times_are_round(self, landlord, world):
+        """The bus arrives at A a minute or so after leaving at 08:30: it opens at 08:35, and closes on a multiple
+        of five minutes before leaving, so that residents read round times and slots."""
+        plan = one_day_plan(landlord)
+        services.run_planning(plan.pk, today=TODAY)
+        first, *others = plan.days.get().visits.order_by("position")
+        assert dt.time(8, 30) < first.arrival < dt.time(8, 35) and first.start == dt.time(8, 35)
+        for visit in [first, *others]:
+            assert visit.start.minute % 5 == 0 and visit.end.minute % 5 == 0
+            assert visit.arrival <= visit.start
+
     def test_forced_out_is_never_planned(self, landlord, world):
         """A stop forced out by staff is left out with that reason, even though it is worth the most."""
         Stop.objects.filter(pk=world["stops"]["A"].pk).update(forcing=Forcing.FORCED_OUT)
