@@ -36,6 +36,7 @@ from proxima.agency.enums import AppointmentStatus
 from proxima.agency.forms_booking import AppointmentCodeForm, BookingForm, StaffBookingForm
 from proxima.agency.models import Appointment, TourPlan
 from proxima.agency.public_schedule import french_date, french_hours, french_time, visit_when
+from proxima.agency.views.public import NotOnSchedule, resident_not_found
 from proxima.core.decorators import require
 from proxima.households.models import Household
 
@@ -115,16 +116,24 @@ def _public_context(organisation) -> dict:
 
 
 @never_cache
+@resident_not_found
 def book(request, org, visit_pk):
-    """The resident's booking form for one visit of the bus."""
+    """The resident's booking form for one visit of the bus.
+
+    A past visit, or one no longer on the schedule, is the residents' 404: the booking link was on a letter or
+    a page printed before the plan changed.
+    """
     organisation = public_schedule.public_organisation(org)
-    visit = get_object_or_404(
+    visit = (
         appointments.bookable_visits()
         .for_organisation(organisation)
         .filter(day__date__gte=timezone.localdate())
-        .select_related("day__plan__organisation", "stop__commune"),
-        pk=visit_pk,
+        .select_related("day__plan__organisation", "stop__commune")
+        .filter(pk=visit_pk)
+        .first()
     )
+    if visit is None:
+        raise NotOnSchedule(organisation)
     slots = appointments.visit_slots(visit)
     form = BookingForm(request.POST or None, slots=slots)
     status = 200

@@ -1,19 +1,22 @@
 """public views: the bus's schedule for residents, its calendar feeds and the poster of each stop. No login.
 
 Everything shown comes from the organisation's published plans (``public_schedule``): a stop or a commune
-that is in no published plan has no page (404), and only the visits that are not over are listed. The pages need
+that is in no published plan has no page (404), and only the visits that are not over are listed. Posters and
+letters outlive a plan, so such a 404 is a resident page (``NotOnSchedule``) that says the schedule changed and
+leads to the current one; an unknown organisation stays the site's plain 404, which tells nothing. The pages need
 no JavaScript and print cleanly; the calendar feeds let a resident or a town hall follow the schedule in
 their own calendar; the poster is stuck on the walls of the site, so it is public too.
 """
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from itertools import groupby
 
 import icalendar
 from django.conf import settings
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
@@ -58,15 +61,51 @@ def _public(visits, today) -> list[PublicVisit]:
     ]
 
 
+class NotOnSchedule(Http404):
+    """A stop, commune or visit of a public organisation that is not, or no longer, on its published schedule.
+
+    It is still an ``Http404``: a view without ``resident_not_found`` (the calendar feeds) answers the plain 404.
+    """
+
+    def __init__(self, organisation):
+        super().__init__("Not on the public schedule.")
+        self.organisation = organisation
+
+
+def resident_not_found(view):
+    """Answer ``NotOnSchedule`` with a 404 page for residents, in the organisation's public layout.
+
+    A poster with its QR code stays on the wall after the plan changes: the resident who scans it must learn that
+    the schedule changed and where to find it, not meet the staff's 404 that links to a login.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except NotOnSchedule as error:
+            return render(
+                request,
+                "agency/public/not_on_schedule.html",
+                _base_context(request, error.organisation),
+                status=404,
+            )
+
+    return wrapper
+
+
 def _stop(organisation, pk) -> Stop:
-    return get_object_or_404(public_schedule.published_stops(organisation), pk=pk)
+    try:
+        return public_schedule.published_stops(organisation).get(pk=pk)
+    except Stop.DoesNotExist:
+        raise NotOnSchedule(organisation) from None
 
 
 def _commune(organisation, code) -> Commune:
     """The commune, when one of the organisation's published stops is in it."""
-    place = get_object_or_404(Commune, pk=code)
-    if not public_schedule.published_stops(organisation).filter(commune=place).exists():
-        raise Http404
+    place = Commune.objects.filter(pk=code).first()
+    if place is None or not public_schedule.published_stops(organisation).filter(commune=place).exists():
+        raise NotOnSchedule(organisation)
     return place
 
 
@@ -106,6 +145,7 @@ def index(request, org):
     )
 
 
+@resident_not_found
 def commune(request, org, code):
     """The stops of one commune and their next dates."""
     organisation = public_schedule.public_organisation(org)
@@ -123,6 +163,7 @@ def commune(request, org, code):
     )
 
 
+@resident_not_found
 def stop(request, org, pk):
     """One stop: where it is, what can be done there, its next dates and hours, how to book."""
     organisation = public_schedule.public_organisation(org)
@@ -242,6 +283,7 @@ def poster_html(request, organisation, place: Stop) -> str:
     )
 
 
+@resident_not_found
 def poster(request, org, pk):
     """The stop's poster in PDF (A4), to print and stick on the site's walls."""
     organisation = public_schedule.public_organisation(org)
