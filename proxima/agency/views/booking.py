@@ -36,6 +36,7 @@ from proxima.agency.enums import AppointmentStatus
 from proxima.agency.forms_booking import AppointmentCodeForm, BookingForm, StaffBookingForm
 from proxima.agency.models import Appointment, TourPlan
 from proxima.agency.public_schedule import french_date, french_hours, french_time, visit_when
+from proxima.agency.retention import APPOINTMENT_RETENTION_DAYS
 from proxima.agency.views.public import NotOnSchedule, resident_not_found
 from proxima.core.decorators import require
 from proxima.households.models import Household
@@ -175,6 +176,7 @@ def book(request, org, visit_pk):
             "when": visit_when(visit),
             "form": form,
             "has_free_slot": any(s.is_bookable for s in slots),
+            "retention_days": APPOINTMENT_RETENTION_DAYS,
         },
         status=status,
     )
