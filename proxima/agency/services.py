@@ -773,6 +773,9 @@ def refresh_plan(plan: TourPlan, *, today: dt.date | None = None, travel_times=N
 
 def _edit(plan: TourPlan, change: Callable[[dict[int, list[int]]], None], *, extra_stops=(), travel_times=None):
     """Apply ``change`` to the plan's schedule, recompute times and coverage, save; all or nothing."""
+    # One edit of a plan at a time (the callers' transaction holds the lock): two people editing at once would
+    # each write a schedule computed without the other's edit, and one edit would be lost.
+    plan = TourPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.kind == PlanKind.PLANNED and plan.status in (PlanStatus.QUEUED, PlanStatus.RUNNING):
         raise ValidationError("Le calcul de cette tournée est en cours : attendez qu'il se termine.")
     before = plan.result or {}

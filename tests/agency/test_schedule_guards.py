@@ -5,11 +5,13 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from proxima.agency import services
 from proxima.agency.enums import Forcing, PlanKind, PlanStatus
-from proxima.agency.models import Appointment, Visit, VisitLog
+from proxima.agency.models import Appointment, TourPlan, Visit, VisitLog
 from tests.agency.factories import AppointmentFactory, TourPlanFactory, VisitLogFactory
 from tests.agency.factories_plans import TODAY, one_day_plan, tiny_world
 
@@ -110,6 +112,14 @@ class TestEdits:
         assert list(Visit.objects.filter(day__plan=manual).values_list("stop_id", flat=True)) == [
             world["stops"]["A"].pk
         ]
+
+    @pytest.mark.skipif(not connection.features.has_select_for_update, reason="the database locks no rows")
+    def test_an_edit_locks_the_plan(self, manual, world):
+        """Two edits at once wait for each other instead of each writing a schedule without the other's edit."""
+        with CaptureQueriesContext(connection) as queries:
+            services.add_visit(plan=manual, day=visit_a(manual, world).day, stop=world["stops"]["B"])
+        table = TourPlan._meta.db_table
+        assert any(table in q["sql"] and "FOR UPDATE" in q["sql"] for q in queries.captured_queries)
 
 
 class TestComputation:
