@@ -18,6 +18,13 @@ def _fast_hasher_and_tmp_var(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _memory_cache(settings):
+    # The shared cache is the database's (settings.CACHES, tested in tests/core/test_cache.py); in memory, the
+    # tests that touch no database can still clear it.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
 @pytest.fixture
 def landlord():
     from tests.accounts.factories import OrganisationFactory
