@@ -92,10 +92,18 @@ class StaffBookingForm(BookingForm):
         reference = self.cleaned_data["household_reference"].strip()
         if not reference:
             return None
-        household = self.households.filter(reference__iexact=reference).first()
-        if household is None:
+        exact = self.households.filter(reference=reference).first()
+        if exact is not None:
+            return exact
+        # Typed without the capitals: only when that designates one household (references are unique as written).
+        matches = list(self.households.filter(reference__iexact=reference)[:2])
+        if not matches:
             raise forms.ValidationError("Aucun ménage de vos résidences n'a cette référence de bail.")
-        return household
+        if len(matches) > 1:
+            raise forms.ValidationError(
+                "Plusieurs ménages ont cette référence aux majuscules près : saisissez-la exactement."
+            )
+        return matches[0]
 
 
 class AppointmentCodeForm(forms.Form):

@@ -291,6 +291,19 @@ class TestStaffPages:
             action=AuditAction.LIST, target_type="households.Household", details__ids=[household.pk]
         ).exists()
 
+    def test_references_differing_only_by_capitals(self, client, staff, landlord, visit):
+        """As written, the reference designates its household; without the capitals it is ambiguous: refused."""
+        site = SiteFactory(organisation=landlord)
+        upper = HouseholdFactory(dwelling__building__site=site, reference="BAIL-7")
+        HouseholdFactory(dwelling__building__site=site, reference="bail-7")
+        client.force_login(staff)
+        url = reverse("agency:visit_appointments", args=[visit.pk])
+        refused = client.post(url, {**FORM, "household_reference": "Bail-7"})
+        assert "aux majuscules près" in refused.content.decode()
+        assert not Appointment.objects.exists()
+        assert client.post(url, {**FORM, "household_reference": "BAIL-7"}).status_code == 302
+        assert Appointment.objects.get().household == upper
+
     def test_field_agent_links_only_their_sites_households(self, client, landlord, visit):
         """A field agent cannot link (nor so find out) a household of a site not entrusted to them."""
         agent = UserFactory(organisation=landlord, role=Role.FIELD_AGENT)
