@@ -161,6 +161,13 @@ class TestVisitsOverToday:
         assert url("book", landlord, visits["morning"].pk) not in content
         assert url("book", landlord, visits["next_week"].pk) in content
 
+    def test_booking_page(self, client, landlord, visits):
+        """This morning's visit takes no more appointments: its booking link leads to the residents' 404; this
+        afternoon's still opens."""
+        response = client.get(url("book", landlord, visits["morning"].pk))
+        assert response.status_code == 404 and "plus au programme du bus" in response.content.decode()
+        assert client.get(url("book", landlord, visits["afternoon"].pk)).status_code == 200
+
     def test_poster(self, rf, landlord, visits):
         """The poster does not list this morning's visit."""
         from proxima.agency.views.public import poster_html

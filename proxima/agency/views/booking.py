@@ -125,10 +125,9 @@ def book(request, org, visit_pk):
     a page printed before the plan changed.
     """
     organisation = public_schedule.public_organisation(org)
+    # The visits of the public schedule: a visit over since this morning is past too.
     visit = (
-        appointments.bookable_visits()
-        .for_organisation(organisation)
-        .filter(day__date__gte=timezone.localdate())
+        public_schedule.upcoming_visits(organisation)
         .select_related("day__plan__organisation", "stop__commune")
         .filter(pk=visit_pk)
         .first()
