@@ -780,7 +780,15 @@ def _edit(plan: TourPlan, change: Callable[[dict[int, list[int]]], None], *, ext
         raise ValidationError("Le calcul de cette tournée est en cours : attendez qu'il se termine.")
     before = plan.result or {}
     schedule = current_schedule(plan)
+    unchanged = {day_pk: list(stops) for day_pk, stops in schedule.items()}
     change(schedule)
+    if plan.published_at is not None:
+        # What the bus did on a past day is history: its visits, logs and interactions point to it.
+        for day in plan.days.filter(date__lt=timezone.localdate()).order_by("date"):
+            if schedule.get(day.pk) != unchanged.get(day.pk):
+                raise ValidationError(
+                    f"Le {french_date(day.date)} est passé : la tournée publiée de ce jour ne se modifie plus."
+                )
     inputs = build_inputs(
         plan,
         today=timezone.localdate(),

@@ -113,6 +113,20 @@ class TestEdits:
             world["stops"]["A"].pk
         ]
 
+    def test_a_past_day_of_a_published_plan_is_not_edited(self, manual, world, monkeypatch):
+        """On 2 December, Tuesday 1st is history: nothing is added, moved or removed there; Wednesday still is."""
+        monkeypatch.setattr("proxima.agency.services.timezone.localdate", lambda: dt.date(2026, 12, 2))
+        visit = visit_a(manual, world)
+        tuesday, wednesday = manual.days.order_by("date")
+        with pytest.raises(ValidationError, match="Le mardi 1er décembre est passé"):
+            services.add_visit(plan=manual, day=tuesday, stop=world["stops"]["B"])
+        with pytest.raises(ValidationError, match="est passé"):
+            services.move_visit(visit=visit, day=wednesday)
+        with pytest.raises(ValidationError, match="est passé"):
+            services.remove_visit(visit=visit)
+        services.add_visit(plan=manual, day=wednesday, stop=world["stops"]["B"])
+        assert Visit.objects.filter(day=tuesday).count() == 1 and Visit.objects.filter(day=wednesday).count() == 1
+
     @pytest.mark.skipif(not connection.features.has_select_for_update, reason="the database locks no rows")
     def test_an_edit_locks_the_plan(self, manual, world):
         """Two edits at once wait for each other instead of each writing a schedule without the other's edit."""
