@@ -547,8 +547,9 @@ def _refuse_booked_ahead(visits, who: str, before: str) -> None:
         return
     count = ahead.count()
     raise ValidationError(
-        f"{who} {count} rendez-vous réservé{'s' if count > 1 else ''} à venir (le premier {french_date(first.visit.day.date)} "
-        f"à « {first.visit.stop.name} ») : annulez-les depuis la page Rendez-vous {before}."
+        f"{who} {count} rendez-vous réservé{'s' if count > 1 else ''} à venir (le premier : "
+        f"{french_date(first.visit.day.date)}, à « {first.visit.stop.name} ») : annulez-les depuis la page "
+        f"Rendez-vous {before}."
     )
 
 
