@@ -5,13 +5,11 @@ Erases the name and phone number of the appointments of visits more than 30 days
 ``--wet-run`` erases. Safe to run again: nothing is erased twice. Run it once a day (cron, systemd timer).
 """
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.core.management.base import BaseCommand
 
 from proxima.accounts import audit
 from proxima.agency.retention import APPOINTMENT_RETENTION_DAYS, forget_appointments
+from proxima.core.commands import add_today_argument, today_from
 
 
 class Command(BaseCommand):
@@ -24,16 +22,10 @@ class Command(BaseCommand):
         actions = parser.add_subparsers(dest="action", required=True, title="actions")
         forget = actions.add_parser("forget", help="effacements du jour")
         forget.add_argument("--wet-run", action="store_true", help="effacer (sinon : simulation)")
-        forget.add_argument("--today", help="le jour à considérer, AAAA-MM-JJ (par défaut : aujourd'hui)")
+        add_today_argument(forget)
 
     def handle(self, *args, action, wet_run=False, today=None, **options):
-        if today:
-            try:
-                day = dt.date.fromisoformat(today)
-            except ValueError:
-                raise CommandError(f"--today : date invalide « {today} », attendu AAAA-MM-JJ.") from None
-        else:
-            day = timezone.localdate()
+        day = today_from(today)
         with audit.acting_as(None, "commande : proxima appointments forget"):
             found = forget_appointments(today=day, wet_run=wet_run)
         verb = "effacé" if wet_run else "à effacer"

@@ -5,12 +5,10 @@ to expire. A dry run by default: it lists what it would do and changes nothing; 
 Safe to run again the same day: nothing expires or is reminded twice. Run it once a day (cron, systemd timer).
 """
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.core.management.base import BaseCommand
 
 from proxima.accounts import audit
+from proxima.core.commands import add_today_argument, today_from
 from proxima.offer.referrals import run_daily
 
 
@@ -26,16 +24,10 @@ class Command(BaseCommand):
         expire.add_argument(
             "--wet-run", action="store_true", help="écrire les expirations et envoyer les e-mails (sinon : simulation)"
         )
-        expire.add_argument("--today", help="le jour à considérer, AAAA-MM-JJ (par défaut : aujourd'hui)")
+        add_today_argument(expire)
 
     def handle(self, *args, action, wet_run=False, today=None, **options):
-        if today:
-            try:
-                day = dt.date.fromisoformat(today)
-            except ValueError:
-                raise CommandError(f"--today : date invalide « {today} », attendu AAAA-MM-JJ.") from None
-        else:
-            day = timezone.localdate()
+        day = today_from(today)
         with audit.acting_as(None, "commande : proxima referrals expire"):
             run = run_daily(today=day, wet_run=wet_run)
         verb_expire = "expirée" if wet_run else "à faire expirer"
