@@ -23,6 +23,9 @@ def _memory_cache(settings):
     # The shared cache is the database's (settings.CACHES, tested in tests/core/test_cache.py); in memory, the
     # tests that touch no database can still clear it.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    from django.core.cache import cache
+
+    cache.clear()  # each test counts the public forms' attempts from zero
 
 
 @pytest.fixture

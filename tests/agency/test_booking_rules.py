@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
@@ -21,13 +20,6 @@ pytestmark = pytest.mark.django_db
 
 T = dt.time
 FORM = {"slot": "09:50", "name": "Mme Martin", "phone": "06 12 34 56 78", "topic": VisitTopic.ADMINISTRATIVE}
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def book(visit, starts_at, name="Mme Martin"):

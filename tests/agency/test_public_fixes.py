@@ -6,7 +6,6 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,14 +20,6 @@ pytestmark = pytest.mark.django_db
 T = dt.time
 PARIS = ZoneInfo("Europe/Paris")
 FORM = {"slot": "09:50", "name": "Mme Martin", "phone": "06 12 34 56 78", "topic": VisitTopic.ADMINISTRATIVE}
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """The booking and cancel pages count attempts in the cache."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
