@@ -3,9 +3,6 @@ import pytest
 from proxima.accounts.enums import Role
 from tests.accounts.factories import UserFactory
 
-# The live-server (browser) tests flush every table: reload the reference data after them, as tests/needs does.
-from tests.needs.conftest import pytest_runtest_teardown  # noqa: F401
-
 
 @pytest.fixture
 def staff(landlord):
