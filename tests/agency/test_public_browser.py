@@ -13,18 +13,15 @@ from django.urls import reverse
 
 from proxima.agency.enums import AppointmentStatus, VisitTopic
 from proxima.agency.models import Appointment
-from tests.a11y import check_page, focus_indicator
+from tests.a11y import check_page, resident_page, tab_to, unseen_focus
 from tests.agency.factories import AppointmentFactory, StopFactory
 from tests.agency.factories_public import agency_settings, published_visit
-from tests.browser import close, needs_chromium
+from tests.browser import needs_chromium
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 pytestmark = [needs_chromium, pytest.mark.django_db(transaction=True)]
-
-#: A 1280 × 800 screen zoomed to 200 %: the page gets half the CSS pixels, each drawn twice as large.
-ZOOM_200 = {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2}
 
 
 @pytest.fixture
@@ -36,28 +33,7 @@ def visit(landlord):
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="fr-FR", java_script_enabled=False, **ZOOM_200)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    yield page
-    close(context, live_server)
-
-
-def tab_to(page, accessible_name_start: str, *, limit: int = 40) -> list[dict]:
-    """Press Tab until the focused element's text starts with ``accessible_name_start`` (a link, a button), or
-    is the control labelled so; return the focus indicator of every element passed through."""
-    passed = []
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        focused = focus_indicator(page)
-        passed.append(focused)
-        label = page.evaluate(
-            "() => { const e = document.activeElement;"
-            " return e && e.labels && e.labels.length ? e.labels[0].textContent.trim() : ''; }"
-        )
-        if focused and (focused["text"].startswith(accessible_name_start) or label.startswith(accessible_name_start)):
-            return passed
-    raise AssertionError(f"Tab never reached {accessible_name_start!r}; passed {passed}")
+    yield from resident_page(browser, live_server)
 
 
 def test_booking_and_cancelling_by_keyboard_at_200_percent_without_javascript(page, landlord, visit):
@@ -119,8 +95,7 @@ def test_booking_and_cancelling_by_keyboard_at_200_percent_without_javascript(pa
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
 
-    hidden = [f"{f['tag']} {f['text']!r}" for f in passed if f and not f["visible"]]
-    assert hidden == [], "focus not shown on: " + ", ".join(hidden)
+    assert unseen_focus(passed) == []
     assert problems == []
 
 

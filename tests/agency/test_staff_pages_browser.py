@@ -10,10 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from proxima.accounts.enums import Role
-from tests.a11y import check_page
+from tests.a11y import ZOOM_200, check_page
 from tests.accounts.factories import UserFactory
 from tests.agency.test_map import world  # noqa: F401  (a plan of two days over two sites)
-from tests.agency.test_public_browser import ZOOM_200
 from tests.browser import close, needs_chromium
 
 pytest.importorskip("playwright.sync_api")

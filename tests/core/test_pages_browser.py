@@ -13,9 +13,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from proxima.accounts.enums import Role
-from tests.a11y import check_page
+from tests.a11y import ZOOM_200, check_page
 from tests.accounts.factories import UserFactory
-from tests.agency.test_public_browser import ZOOM_200
 from tests.browser import close, needs_chromium
 
 pytest.importorskip("playwright.sync_api")
