@@ -1,4 +1,4 @@
-"""Accessibility checks run in a real browser page (Playwright), for the pages residents use.
+"""Accessibility checks run in a real browser page (Playwright), for the pages residents and staff use.
 
 What a person zooming to 200 %, moving by keyboard or reading with low vision relies on, measured on the
 rendered page rather than on the HTML text:
