@@ -68,5 +68,13 @@ def browser():
     yield from chromium()
 
 
+@pytest.fixture
+def page(browser, live_server):
+    """A page as a resident may use it: in French, at 200 % zoom, without JavaScript (see tests/a11y.py)."""
+    from tests.a11y import resident_page
+
+    yield from resident_page(browser, live_server)
+
+
 def pytest_report_header(config):
     return f"database: {settings.DATABASES['default']['ENGINE']}"

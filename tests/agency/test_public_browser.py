@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from proxima.agency.enums import AppointmentStatus, VisitTopic
 from proxima.agency.models import Appointment
-from tests.a11y import check_page, resident_page, tab_to, unseen_focus
+from tests.a11y import check_page, tab_to, unseen_focus
 from tests.agency.factories import AppointmentFactory, StopFactory
 from tests.agency.factories_public import agency_settings, published_visit
 from tests.browser import needs_chromium
@@ -29,11 +29,6 @@ def visit(landlord):
     agency_settings(landlord)
     stop = StopFactory(organisation=landlord, name="Place du Marché", address="Place Gambetta")
     return published_visit(landlord, days=7, stop=stop)
-
-
-@pytest.fixture
-def page(browser, live_server):
-    yield from resident_page(browser, live_server)
 
 
 def test_booking_and_cancelling_by_keyboard_at_200_percent_without_javascript(page, landlord, visit):

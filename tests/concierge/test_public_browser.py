@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from proxima.concierge.enums import AppointmentStatus, ReceivedVia, RequestKind, RequestStatus
 from proxima.concierge.models import ConciergeRequest, OfficeAppointment
-from tests.a11y import check_page, resident_page, tab_to, unseen_focus
+from tests.a11y import check_page, tab_to, unseen_focus
 from tests.browser import needs_chromium
 from tests.concierge.factories import ActivityFactory, ConciergeSettingsFactory, OfficeHoursFactory
 
@@ -30,11 +30,6 @@ def concierge(landlord):
     OfficeHoursFactory(organisation=landlord, title="Aide aux démarches", start=dt.time(9), end=dt.time(10))
     ActivityFactory(organisation=landlord, title="Atelier tricot")
     return ConciergeSettingsFactory(organisation=landlord)
-
-
-@pytest.fixture
-def page(browser, live_server):
-    yield from resident_page(browser, live_server)
 
 
 def test_request_and_follow_up_by_keyboard_at_200_percent_without_javascript(page, landlord, concierge):

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from proxima.needs.enums import Channel, QuestionKind
 from proxima.needs.models import Response
-from tests.a11y import check_page, resident_page, tab_to, unseen_focus
+from tests.a11y import check_page, tab_to, unseen_focus
 from tests.browser import needs_chromium
 from tests.needs.factories import ChoiceFactory, InvitationFactory, QuestionFactory, SectionFactory
 
@@ -37,11 +37,6 @@ def invitation(survey, household):
     ChoiceFactory(question=question, position=1, value="oui", label="Oui")
     ChoiceFactory(question=question, position=2, value="non", label="Non")
     return InvitationFactory(survey=survey, household=household, code="ABCD2345")
-
-
-@pytest.fixture
-def page(browser, live_server):
-    yield from resident_page(browser, live_server)
 
 
 def test_answering_by_keyboard_at_200_percent_without_javascript(page, invitation, household):
